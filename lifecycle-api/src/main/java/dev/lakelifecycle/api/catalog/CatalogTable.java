@@ -1,0 +1,106 @@
+package dev.lakelifecycle.api.catalog;
+
+import dev.lakelifecycle.api.CommitConflictException;
+import dev.lakelifecycle.api.DataFile;
+import dev.lakelifecycle.api.IncompleteValidSetException;
+import dev.lakelifecycle.api.PartitionSpec;
+import dev.lakelifecycle.api.TableId;
+import dev.lakelifecycle.api.TableSchema;
+import dev.lakelifecycle.api.TableSnapshot;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+/**
+ * A handle on one table at the snapshot it was loaded or last {@link #refresh() refreshed} at. Every
+ * commit is atomic and optimistic: it applies to the latest committed snapshot (re-reading it if
+ * another writer got there first) and either takes effect whole or not at all. After a successful
+ * commit the handle shows the new snapshot.
+ *
+ * <p>Handles are thread-safe; commits through one handle are serialised.
+ */
+public interface CatalogTable {
+
+  TableId id();
+
+  /** The table's root location; every data and metadata file of the table is under it. */
+  String location();
+
+  TableSchema schema();
+
+  PartitionSpec partitionSpec();
+
+  /** The snapshot this handle shows, or empty for a table with no commit yet. */
+  Optional<TableSnapshot> currentSnapshot();
+
+  /** Every retained snapshot, oldest first; the last is {@link #currentSnapshot()}. */
+  List<TableSnapshot> snapshots();
+
+  /** Reloads the latest committed snapshot. */
+  void refresh();
+
+  /** The data files live in {@link #currentSnapshot()}, sorted by partition then location. */
+  List<DataFile> liveFiles();
+
+  /** The live files whose partition matches. */
+  default List<DataFile> liveFiles(Predicate<String> partitionFilter) {
+    return liveFiles().stream().filter(f -> partitionFilter.test(f.partition())).collect(Collectors.toList());
+  }
+
+  /**
+   * The snapshot that committed the append with this key, if any retained or expired-but-remembered
+   * snapshot did. Stagers use it to recognise a flush that committed before a crash.
+   */
+  Optional<TableSnapshot> findAppend(String commitKey);
+
+  /**
+   * Adds files. Idempotent by {@code commitKey}: if an append with that key was already committed, nothing
+   * changes and that earlier snapshot is returned, so a retried flush never adds rows twice.
+   *
+   * @param commitKey caller-chosen key unique per logical append, e.g. the flushed range of batches
+   * @param files the files to add; their locations must be under {@link #location()}
+   * @return the snapshot holding the files
+   */
+  TableSnapshot commitAppend(String commitKey, List<DataFile> files);
+
+  /**
+   * Swaps {@code removed} for {@code added} in one commit (compaction).
+   *
+   * @param summary facts recorded in the snapshot summary (may be empty)
+   * @throws CommitConflictException if any removed file is no longer live; the table is unchanged
+   */
+  TableSnapshot commitReplace(Collection<DataFile> removed, Collection<DataFile> added, Map<String, String> summary);
+
+  /**
+   * Removes every live file of the given partitions in one commit (retention). Partitions with no live
+   * file are ignored.
+   *
+   * @return the new snapshot, or empty if nothing was live in those partitions (no commit)
+   */
+  Optional<TableSnapshot> commitDropPartitions(Collection<String> partitions);
+
+  /**
+   * Expires snapshots that are both beyond the newest {@code retainLast} and committed before
+   * {@code olderThan}. The current snapshot is never expired.
+   *
+   * @param retainLast how many of the newest snapshots to keep, at least 1
+   * @param olderThan only snapshots committed strictly before this instant may expire
+   * @param pinned snapshot ids that must not expire (e.g. named by a pending compaction checkpoint)
+   * @return the snapshots expired, oldest first
+   * @throws IllegalArgumentException if {@code retainLast < 1}
+   */
+  List<TableSnapshot> expireSnapshots(int retainLast, Instant olderThan, Set<Long> pinned);
+
+  /**
+   * Every location a retained snapshot references, data files and the catalog's own metadata files
+   * alike: the orphan sweeper's valid set. Read fresh from storage (not from this handle's cache).
+   *
+   * @throws IncompleteValidSetException if any metadata needed could not be read; never a partial set
+   */
+  Set<String> referencedLocations();
+}

@@ -1,0 +1,42 @@
+package dev.lakelifecycle.api.staging;
+
+import dev.lakelifecycle.api.NoSuchTableException;
+import dev.lakelifecycle.api.RecordBatch;
+import dev.lakelifecycle.api.SchemaMismatchException;
+import dev.lakelifecycle.api.TableId;
+import java.util.List;
+
+/**
+ * Accepts record batches for tables and flushes them to Parquet data files, one catalog append per flush.
+ *
+ * <p>A table flushes when its staged rows, bytes or oldest batch age reach the configured thresholds
+ * ({@code staging.flush.max-rows}, {@code max-bytes}, {@code max-age}), when {@link #flush} is called, and
+ * on {@link #close()}. A flush writes one Parquet file per partition touched and commits them with one
+ * idempotent append. A failed flush keeps its batches staged and is retried by the next flush.
+ *
+ * <p>Thread-safe: many threads may append to many tables at once.
+ */
+public interface Stager extends AutoCloseable {
+
+  /**
+   * Stages a batch for {@code table}; returns once it is accepted.
+   *
+   * @throws NoSuchTableException if the table does not exist in the catalog
+   * @throws SchemaMismatchException if the batch schema differs from the table's, naming the columns
+   * @throws IllegalArgumentException if a row's partition column is null
+   */
+  void append(TableId table, RecordBatch batch);
+
+  /** Flushes what is staged for {@code table} now. Empty result if nothing was staged. */
+  FlushResult flush(TableId table);
+
+  /** Flushes every table with staged data; one result per table flushed. */
+  List<FlushResult> flushAll();
+
+  /** Rows staged and not yet committed for {@code table}. */
+  long stagedRows(TableId table);
+
+  /** Flushes everything staged, then releases resources. Never throws a checked exception. */
+  @Override
+  void close();
+}
