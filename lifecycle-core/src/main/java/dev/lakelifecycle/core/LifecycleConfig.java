@@ -1,0 +1,323 @@
+package dev.lakelifecycle.core;
+
+import dev.lakelifecycle.api.InvalidConfigurationException;
+import dev.lakelifecycle.api.retention.Retention;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * The one immutable configuration model of a {@link Lifecycle}. Built with {@link #builder()}, copied with
+ * {@link #toBuilder()}, or loaded from a TOML file and {@code LIFECYCLE_*} environment variables with
+ * {@link #load(java.nio.file.Path, Map)} (environment wins). Every section validates its values when built and
+ * throws {@link InvalidConfigurationException} naming the key, the value and what is allowed.
+ *
+ * <p>Keys are written as in the TOML file ({@code section.key}); the environment variable of a key is
+ * {@code LIFECYCLE_} + the key upper-cased with {@code .} replaced by {@code _}, e.g.
+ * {@code compaction.target_file_size_bytes} ↔ {@code LIFECYCLE_COMPACTION_TARGET_FILE_SIZE_BYTES}.
+ */
+public final class LifecycleConfig {
+
+  /**
+   * {@code [staging]}: when a table's staged batches are flushed to Parquet.
+   *
+   * @param flushMaxRows {@code staging.flush_max_rows}: flush a table at this many staged rows; default 500,000
+   * @param flushMaxBytes {@code staging.flush_max_bytes}: flush at this many staged (in-memory) bytes; default 64 MiB
+   * @param flushMaxAge {@code staging.flush_max_age_ms}: flush when the oldest staged batch is this old; default 60 s
+   * @param tableOverrides per-table flush thresholds keyed by {@code tenant/dataset/table}
+   *     ({@code [[staging.table_overrides]]}); a table without one uses the values above
+   */
+  public record Staging(long flushMaxRows, long flushMaxBytes, Duration flushMaxAge, Map<String, Flush> tableOverrides) {
+    public static final Staging DEFAULTS = new Staging(500_000, 64L << 20, Duration.ofSeconds(60), Map.of());
+
+    public Staging {
+      positive("staging.flush_max_rows", flushMaxRows);
+      positive("staging.flush_max_bytes", flushMaxBytes);
+      positive("staging.flush_max_age_ms", flushMaxAge);
+      tableOverrides = Map.copyOf(tableOverrides);
+    }
+
+    /** The thresholds of one table: its override or the global values. */
+    public Flush flushFor(String tablePath) {
+      Flush f = tableOverrides.get(tablePath);
+      return f != null ? f : new Flush(flushMaxRows, flushMaxBytes, flushMaxAge);
+    }
+  }
+
+  /** Flush thresholds of one table. */
+  public record Flush(long maxRows, long maxBytes, Duration maxAge) {
+    public Flush {
+      positive("staging.table_overrides.max_rows", maxRows);
+      positive("staging.table_overrides.max_bytes", maxBytes);
+      positive("staging.table_overrides.max_age_ms", maxAge);
+    }
+  }
+
+  /**
+   * {@code [compaction]}: the Timestore, ParqueDB and Iceberg runbooks' defaults.
+   *
+   * @param targetFileSizeBytes {@code compaction.target_file_size_bytes}; default 128 MiB
+   * @param minInputFiles {@code compaction.min_input_files}: small files a partition needs; default 10, at least 2
+   * @param maxWait {@code compaction.max_wait_secs}: how long after its end a partition stays open; default 5 min
+   * @param chunkPartitions {@code compaction.chunk_partitions}: groups committed per chunk; default 48
+   * @param maxChunkRetries {@code compaction.max_chunk_retries}: retries of a failing chunk; default 3
+   * @param interval {@code compaction.interval_secs}: schedule period of {@link Lifecycle#start()}; default 1 h
+   */
+  public record Compaction(long targetFileSizeBytes, int minInputFiles, Duration maxWait, int chunkPartitions,
+      int maxChunkRetries, Duration interval) {
+    public static final Compaction DEFAULTS =
+        new Compaction(128L << 20, 10, Duration.ofMinutes(5), 48, 3, Duration.ofHours(1));
+
+    public Compaction {
+      positive("compaction.target_file_size_bytes", targetFileSizeBytes);
+      if (minInputFiles < 2) {
+        throw invalid("compaction.min_input_files", minInputFiles, "an integer >= 2");
+      }
+      nonNegative("compaction.max_wait_secs", maxWait);
+      positive("compaction.chunk_partitions", chunkPartitions);
+      if (maxChunkRetries < 0) {
+        throw invalid("compaction.max_chunk_retries", maxChunkRetries, "an integer >= 0");
+      }
+      positive("compaction.interval_secs", interval);
+    }
+
+    /** The smallest output worth producing, and the size below which a file is "small": 75 % of the target. */
+    public long minFileSizeBytes() {
+      return targetFileSizeBytes * 3 / 4;
+    }
+  }
+
+  /**
+   * {@code [retention]}: the SignalDB runbook's three tiers, per table type ({@code traces}, {@code logs},
+   * {@code metrics} or any table name).
+   *
+   * @param global {@code retention.<table>_retention_days}: table type → retention for every tenant
+   * @param tenants {@code [[retention.tenant_overrides]]}: tenant → (table type → retention)
+   * @param datasets {@code [[retention.tenant_overrides.dataset_overrides]]}: {@code tenant/dataset} → (table type → retention)
+   * @param gracePeriod {@code retention.grace_period_hours}: added to every retention; default 1 h
+   * @param snapshotsToKeep {@code retention.snapshots_to_keep}: default 5, at least 1
+   * @param maxSnapshotAge {@code retention.max_snapshot_age_hours}: snapshots older than this (beyond the newest
+   *     {@code snapshotsToKeep}) expire; {@code null} (default) means only the count applies
+   * @param minRetention {@code retention.min_retention_hours}: floor below which a policy is refused; default 1 h
+   * @param dryRun {@code retention.dry_run}: default false
+   * @param interval {@code retention.interval_secs}: schedule period; default 1 h
+   */
+  public record RetentionSettings(Map<String, Retention> global, Map<String, Map<String, Retention>> tenants,
+      Map<String, Map<String, Retention>> datasets, Duration gracePeriod, int snapshotsToKeep,
+      Duration maxSnapshotAge, Duration minRetention, boolean dryRun, Duration interval) {
+    public static final RetentionSettings DEFAULTS = new RetentionSettings(Map.of(), Map.of(), Map.of(),
+        Duration.ofHours(1), 5, null, Duration.ofHours(1), false, Duration.ofHours(1));
+
+    public RetentionSettings {
+      global = new TreeMap<>(global);
+      tenants = deepCopy(tenants);
+      datasets = deepCopy(datasets);
+      nonNegative("retention.grace_period_hours", gracePeriod);
+      if (snapshotsToKeep < 1) {
+        throw invalid("retention.snapshots_to_keep", snapshotsToKeep, "an integer >= 1 (at least one snapshot is always kept)");
+      }
+      if (maxSnapshotAge != null) {
+        positive("retention.max_snapshot_age_hours", maxSnapshotAge);
+      }
+      nonNegative("retention.min_retention_hours", minRetention);
+      positive("retention.interval_secs", interval);
+      checkFloor("retention", global, minRetention);
+      tenants.forEach((t, m) -> checkFloor("retention.tenant_overrides[" + t + "]", m, minRetention));
+      datasets.forEach((d, m) -> checkFloor("retention.dataset_overrides[" + d + "]", m, minRetention));
+    }
+
+    private static Map<String, Map<String, Retention>> deepCopy(Map<String, Map<String, Retention>> in) {
+      Map<String, Map<String, Retention>> out = new TreeMap<>();
+      in.forEach((k, v) -> out.put(k, java.util.Collections.unmodifiableMap(new TreeMap<>(v))));
+      return java.util.Collections.unmodifiableMap(out);
+    }
+
+    private static void checkFloor(String where, Map<String, Retention> m, Duration floor) {
+      m.forEach((type, r) -> {
+        if (!r.isForever() && r.duration().compareTo(floor) < 0) {
+          throw invalid(where + "." + type + "_retention", r,
+              "a retention of at least retention.min_retention_hours = " + floor.toHours() + "h, or 'forever'");
+        }
+      });
+    }
+  }
+
+  /**
+   * {@code [sweep]}: orphan cleanup, the SignalDB runbook's {@code [compactor.orphan_cleanup]}.
+   *
+   * @param gracePeriod {@code sweep.grace_period_hours}: files younger than this survive; default 24 h
+   * @param minGracePeriod {@code sweep.min_grace_period_hours}: floor for any grace period; default 1 h
+   * @param batchSize {@code sweep.batch_size}: keys per delete call; default 1000, 1 to 1000
+   * @param dryRun {@code sweep.dry_run}: default false
+   * @param interval {@code sweep.interval_hours}: schedule period; default 24 h
+   */
+  public record Sweep(Duration gracePeriod, Duration minGracePeriod, int batchSize, boolean dryRun, Duration interval) {
+    public static final Sweep DEFAULTS = new Sweep(Duration.ofHours(24), Duration.ofHours(1), 1000, false, Duration.ofHours(24));
+
+    public Sweep {
+      nonNegative("sweep.min_grace_period_hours", minGracePeriod);
+      if (gracePeriod == null || gracePeriod.compareTo(minGracePeriod) < 0) {
+        throw invalid("sweep.grace_period_hours", gracePeriod,
+            "a duration >= sweep.min_grace_period_hours (" + minGracePeriod + "); lower the floor explicitly to go below it");
+      }
+      if (batchSize < 1 || batchSize > 1000) {
+        throw invalid("sweep.batch_size", batchSize, "an integer from 1 to 1000");
+      }
+      positive("sweep.interval_hours", interval);
+    }
+  }
+
+  /**
+   * {@code [schedule]}: how {@link Lifecycle#start()} runs the services.
+   *
+   * @param jitter {@code schedule.jitter_secs}: each run starts up to this much later, at random; default 60 s
+   * @param flushInterval {@code schedule.flush_interval_ms}: how often staged tables are checked against their
+   *     flush thresholds; default 1 s
+   */
+  public record Schedule(Duration jitter, Duration flushInterval) {
+    public static final Schedule DEFAULTS = new Schedule(Duration.ofSeconds(60), Duration.ofSeconds(1));
+
+    public Schedule {
+      nonNegative("schedule.jitter_secs", jitter);
+      positive("schedule.flush_interval_ms", flushInterval);
+    }
+  }
+
+  private final Staging staging;
+  private final Compaction compaction;
+  private final RetentionSettings retention;
+  private final Sweep sweep;
+  private final Schedule schedule;
+
+  private LifecycleConfig(Builder b) {
+    this.staging = b.staging;
+    this.compaction = b.compaction;
+    this.retention = b.retention;
+    this.sweep = b.sweep;
+    this.schedule = b.schedule;
+  }
+
+  /** Every default. */
+  public static LifecycleConfig defaults() {
+    return builder().build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Loads a configuration: defaults, then the TOML file (if not {@code null}), then every {@code LIFECYCLE_*}
+   * variable of {@code environment} (environment wins).
+   *
+   * @throws InvalidConfigurationException for an unreadable file, an unknown key or an invalid value
+   */
+  public static LifecycleConfig load(java.nio.file.Path tomlFile, Map<String, String> environment) {
+    return dev.lakelifecycle.core.internal.config.ConfigLoader.load(tomlFile, environment);
+  }
+
+  public Builder toBuilder() {
+    return new Builder().staging(staging).compaction(compaction).retention(retention).sweep(sweep).schedule(schedule);
+  }
+
+  public Staging staging() {
+    return staging;
+  }
+
+  public Compaction compaction() {
+    return compaction;
+  }
+
+  public RetentionSettings retention() {
+    return retention;
+  }
+
+  public Sweep sweep() {
+    return sweep;
+  }
+
+  public Schedule schedule() {
+    return schedule;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof LifecycleConfig c && c.staging.equals(staging) && c.compaction.equals(compaction)
+        && c.retention.equals(retention) && c.sweep.equals(sweep) && c.schedule.equals(schedule);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(staging, compaction, retention, sweep, schedule);
+  }
+
+  @Override
+  public String toString() {
+    return "LifecycleConfig[" + staging + ", " + compaction + ", " + retention + ", " + sweep + ", " + schedule + "]";
+  }
+
+  /** Replaces whole sections; unset sections keep their defaults. */
+  public static final class Builder {
+    private Staging staging = Staging.DEFAULTS;
+    private Compaction compaction = Compaction.DEFAULTS;
+    private RetentionSettings retention = RetentionSettings.DEFAULTS;
+    private Sweep sweep = Sweep.DEFAULTS;
+    private Schedule schedule = Schedule.DEFAULTS;
+
+    private Builder() {}
+
+    public Builder staging(Staging staging) {
+      this.staging = Objects.requireNonNull(staging, "staging");
+      return this;
+    }
+
+    public Builder compaction(Compaction compaction) {
+      this.compaction = Objects.requireNonNull(compaction, "compaction");
+      return this;
+    }
+
+    public Builder retention(RetentionSettings retention) {
+      this.retention = Objects.requireNonNull(retention, "retention");
+      return this;
+    }
+
+    public Builder sweep(Sweep sweep) {
+      this.sweep = Objects.requireNonNull(sweep, "sweep");
+      return this;
+    }
+
+    public Builder schedule(Schedule schedule) {
+      this.schedule = Objects.requireNonNull(schedule, "schedule");
+      return this;
+    }
+
+    public LifecycleConfig build() {
+      return new LifecycleConfig(this);
+    }
+  }
+
+  static InvalidConfigurationException invalid(String key, Object value, String allowed) {
+    return new InvalidConfigurationException(String.format(Locale.ROOT,
+        "Invalid configuration: %s = %s; allowed: %s", key, value, allowed));
+  }
+
+  private static void positive(String key, long value) {
+    if (value <= 0) {
+      throw invalid(key, value, "an integer > 0");
+    }
+  }
+
+  private static void positive(String key, Duration value) {
+    if (value == null || value.isNegative() || value.isZero()) {
+      throw invalid(key, value, "a duration > 0");
+    }
+  }
+
+  private static void nonNegative(String key, Duration value) {
+    if (value == null || value.isNegative()) {
+      throw invalid(key, value, "a duration >= 0");
+    }
+  }
+}
