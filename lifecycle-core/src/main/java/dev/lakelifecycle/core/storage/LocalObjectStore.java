@@ -25,7 +25,6 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -165,11 +164,12 @@ public final class LocalObjectStore implements ObjectStore {
     this.fsync = fsync;
     this.rootPath = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
     this.tmpDir = rootPath.resolve(TMP_DIR);
-    this.lockDir = tmpDir.resolve("locks");
     try {
       Files.createDirectories(rootPath);
-      Files.createDirectories(lockDir);
       this.realRootPath = rootPath.toRealPath();
+      // Keyed by the real path so that stores opened through different spellings (symlinks) share locks.
+      this.lockDir = realRootPath.resolve(TMP_DIR).resolve("locks");
+      Files.createDirectories(lockDir);
     } catch (IOException e) {
       throw new StorageException(String.format(Locale.ROOT,
           "Cannot open local object store at %s: %s (check that the path is a writable directory)",
@@ -527,11 +527,11 @@ public final class LocalObjectStore implements ObjectStore {
 
   private void moveIntoPlace(String key, Path temp, Path target) throws IOException {
     for (int attempt = 1; ; attempt++) {
-      prepareParent(key, target);
-      if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
-        throw prefixConflict(key);
-      }
       try {
+        prepareParent(key, target);
+        if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+          throw prefixConflict(key);
+        }
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         return;
       } catch (NoSuchFileException e) {
@@ -549,8 +549,8 @@ public final class LocalObjectStore implements ObjectStore {
 
   private void linkIntoPlace(String key, Path temp, Path target) throws IOException {
     for (int attempt = 1; ; attempt++) {
-      prepareParent(key, target);
       try {
+        prepareParent(key, target);
         Files.createLink(target, temp);
         return;
       } catch (FileAlreadyExistsException e) {
