@@ -13,9 +13,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * What both embedded stores promise beyond the contract: the shared JSON value model, id rules and argument
@@ -63,7 +63,8 @@ abstract class EmbeddedCheckpointStoreTests extends CheckpointStoreContract {
 
   @Test
   void namesThePathOfABadNestedValue() {
-    Map<String, Object> stats = Map.of("chunkHistory", List.of(Map.of("bytes", 1L), Map.of("startedAt", Instant.EPOCH)));
+    Map<String, Object> stats =
+        Map.of("chunkHistory", List.of(Map.of("bytes", 1L), Map.of("startedAt", Instant.EPOCH)));
 
     assertThatThrownBy(() -> store().compareAndSet(Checkpoint.pending(ID).withStats(stats), 0))
         .isInstanceOf(IllegalArgumentException.class)
