@@ -248,7 +248,9 @@ class DefaultCompactorTest {
     assertThat(fx.rows(T)).isEqualTo(before);
     assertThat(fx.catalog.loadTable(T).liveFiles()).hasSize(2).contains(concurrentOutputs.get(0));
     assertThat(counter("lifecycle.compaction.chunk.retries")).isEqualTo(1);
-    assertThat(checkpoint(T).metadata().get("attempts")).isEqualTo(Map.of("chunk-0", 2));
+    Map<?, ?> attempts = (Map<?, ?>) checkpoint(T).metadata().get("attempts");
+    assertThat(attempts).hasSize(1);
+    assertThat(((Number) attempts.get("chunk-0")).intValue()).isEqualTo(2);
   }
 
   @Test
