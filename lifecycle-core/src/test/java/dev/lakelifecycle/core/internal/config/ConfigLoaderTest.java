@@ -408,6 +408,19 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void everyTomlExampleInTheConfigurationReferenceLoads() throws IOException {
+    // Surefire runs in the module directory; the reference sits in the repository's docs/.
+    String doc = Files.readString(Path.of(System.getProperty("basedir", "."), "..", "docs", "configuration.md"));
+    String[] blocks = doc.split("```toml\n");
+    assertThat(blocks).hasSizeGreaterThan(2);
+    for (int i = 1; i < blocks.length; i++) {
+      String toml = blocks[i].substring(0, blocks[i].indexOf("```"));
+      LifecycleConfig c = ConfigLoader.load(write(toml), Map.of());
+      assertThat(c.retention().global()).containsEntry("traces", Retention.days(7));
+    }
+  }
+
+  @Test
   void lifecycleConfigLoadDelegatesHere() throws IOException {
     assertThat(LifecycleConfig.load(write(FULL), Map.of())).isEqualTo(ConfigLoader.load(write(FULL), Map.of()));
   }
