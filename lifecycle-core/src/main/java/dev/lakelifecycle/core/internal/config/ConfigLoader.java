@@ -273,7 +273,7 @@ public final class ConfigLoader {
                 + "(move it to the file, or remove the variable)", name, section, ARRAY_KEYS.get(section)));
       }
       if (isKnown(section, key)) {
-        sources.values.put(section + "." + key, Value.ofEnv(name, value));
+        sources.values.put(section + "." + key, Value.ofEnv(name, value == null ? "" : value));
         return;
       }
       break;
