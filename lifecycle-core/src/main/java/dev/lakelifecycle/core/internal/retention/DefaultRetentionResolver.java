@@ -191,14 +191,14 @@ public final class DefaultRetentionResolver implements RetentionResolver {
             id.tenant(), id.dataset(), id.table(), s.snapshotId(), age(s, now)));
       }
       // Registered in dry runs too (at zero), so that dashboards see the series before the first real drop.
-      int changed = dryRun ? 0 : 1;
-      counter("lifecycle.retention.partitions.dropped", "Partitions dropped", tags).increment(changed * dropped.size());
+      List<DroppedPartition> droppedNow = dryRun ? List.of() : dropped;
+      counter("lifecycle.retention.partitions.dropped", "Partitions dropped", tags).increment(droppedNow.size());
       counter("lifecycle.retention.rows.dropped", "Rows in dropped partitions", tags)
-          .increment(changed * dropped.stream().mapToLong(DroppedPartition::rows).sum());
+          .increment(droppedNow.stream().mapToLong(DroppedPartition::rows).sum());
       counter("lifecycle.retention.bytes.dropped", "Bytes of files in dropped partitions", tags)
-          .increment(changed * dropped.stream().mapToLong(DroppedPartition::bytes).sum());
+          .increment(droppedNow.stream().mapToLong(DroppedPartition::bytes).sum());
       counter("lifecycle.retention.snapshots.expired", "Snapshots expired", tags)
-          .increment(changed * snapshotsExpired.size());
+          .increment(dryRun ? 0 : snapshotsExpired.size());
       if (!dropped.isEmpty() || !snapshotsExpired.isEmpty()) {
         LOG.info("{}Retention on {}: {} of {} partitions dropped ({} rows), {} snapshots expired; policy {} from {} "
                 + "tier, cutoff {}", dryRun ? "[DRY-RUN] " : "", id, dropped.size(), partitions.size(),
