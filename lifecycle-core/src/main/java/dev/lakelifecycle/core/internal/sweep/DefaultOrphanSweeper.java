@@ -332,8 +332,11 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
      * differed, every file of the table would look unreferenced, or another table's files would.
      */
     private void checkTableLocation(CatalogTable loaded, String purpose) {
-      Optional<String> key = store.keyOf(loaded.location());
-      String normalised = key.map(k -> k.endsWith("/") ? k : k + "/").orElse(null);
+      // A table location names a directory; stores give keys to objects only, so ask without the slash.
+      String location = loaded.location();
+      Optional<String> key = store.keyOf(location.endsWith("/") ? location.substring(0, location.length() - 1)
+          : location);
+      String normalised = key.map(k -> k + "/").orElse(null);
       if (!prefix.equals(normalised)) {
         throw new IncompleteValidSetException(String.format(Locale.ROOT,
             "Cannot %s for %s: the catalog places the table at %s, not at %s under the store root %s; nothing "
