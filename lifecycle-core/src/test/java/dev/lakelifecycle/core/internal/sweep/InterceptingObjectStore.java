@@ -12,6 +12,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
@@ -28,6 +29,8 @@ final class InterceptingObjectStore implements ObjectStore {
   private final ObjectStore real;
   private final List<List<String>> deleteCalls = new CopyOnWriteArrayList<>();
   private volatile DeleteHook hook = (call, keys, store) -> store.delete(keys);
+  private volatile UnaryOperator<Stream<ObjectInfo>> listing = UnaryOperator.identity();
+  private volatile UnaryOperator<Optional<String>> keyOf = UnaryOperator.identity();
 
   InterceptingObjectStore(ObjectStore real) {
     this.real = real;
@@ -35,6 +38,16 @@ final class InterceptingObjectStore implements ObjectStore {
 
   void onDelete(DeleteHook hook) {
     this.hook = hook;
+  }
+
+  /** Rewrites what {@link #list(String, String)} returns (to break its order, for instance). */
+  void onList(UnaryOperator<Stream<ObjectInfo>> rewrite) {
+    this.listing = rewrite;
+  }
+
+  /** Rewrites what {@link #keyOf(String)} returns (to mimic a store with a lossy normalisation). */
+  void onKeyOf(UnaryOperator<Optional<String>> rewrite) {
+    this.keyOf = rewrite;
   }
 
   /** The keys of every delete call so far, in call order. */
@@ -66,12 +79,12 @@ final class InterceptingObjectStore implements ObjectStore {
 
   @Override
   public Optional<String> keyOf(String location) {
-    return real.keyOf(location);
+    return keyOf.apply(real.keyOf(location));
   }
 
   @Override
   public Stream<ObjectInfo> list(String prefix, String startAfter) {
-    return real.list(prefix, startAfter);
+    return listing.apply(real.list(prefix, startAfter));
   }
 
   @Override
