@@ -15,12 +15,7 @@ import dev.lakelifecycle.api.retention.ResolvedRetention.Tier;
 import dev.lakelifecycle.api.retention.Retention;
 import dev.lakelifecycle.api.retention.RetentionResult;
 import dev.lakelifecycle.api.retention.RetentionResult.DroppedPartition;
-import dev.lakelifecycle.api.storage.DeleteResult;
-import dev.lakelifecycle.api.storage.ObjectInfo;
-import dev.lakelifecycle.api.storage.ObjectOutput;
 import dev.lakelifecycle.api.storage.ObjectStore;
-import dev.lakelifecycle.api.storage.SeekableInput;
-import dev.lakelifecycle.api.storage.WriteCondition;
 import dev.lakelifecycle.core.LifecycleConfig.RetentionSettings;
 import dev.lakelifecycle.core.catalog.ManifestCatalog;
 import dev.lakelifecycle.core.checkpoint.InMemoryCheckpointStore;
@@ -28,20 +23,16 @@ import dev.lakelifecycle.core.storage.LocalObjectStore;
 import dev.lakelifecycle.testkit.MutableClock;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -75,7 +66,7 @@ class RetentionEnforcementTest {
 
   @BeforeEach
   void setUp() {
-    store = new PrefixLocations(new LocalObjectStore(dir.resolve("lake")));
+    store = new LocalObjectStore(dir.resolve("lake"));
     catalog = new ManifestCatalog(store, clock);
     checkpoints = new InMemoryCheckpointStore(clock);
   }
@@ -360,68 +351,5 @@ class RetentionEnforcementTest {
         .isInstanceOf(NoSuchTableException.class);
     assertThat(registry.get("lifecycle.retention.enforcement.duration")
         .tags(Tags.of("tenant", "acme", "dataset", "prod", "table", "nope")).timer().count()).isEqualTo(1);
-  }
-
-  /**
-   * The local store, except that {@link #location(String)} also accepts a prefix ending in {@code /}: the
-   * manifest catalog asks for the location of its table prefix {@code tenant/dataset/table/}, which
-   * {@link LocalObjectStore} refuses as a key. Only that one call differs; every byte goes to the real store.
-   */
-  private static final class PrefixLocations implements ObjectStore {
-    private final ObjectStore delegate;
-
-    PrefixLocations(ObjectStore delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public URI root() {
-      return delegate.root();
-    }
-
-    @Override
-    public String location(String key) {
-      return key.endsWith("/") ? delegate.location(key.substring(0, key.length() - 1)) + "/" : delegate.location(key);
-    }
-
-    @Override
-    public Optional<String> keyOf(String location) {
-      return delegate.keyOf(location);
-    }
-
-    @Override
-    public Stream<ObjectInfo> list(String prefix, String startAfter) {
-      return delegate.list(prefix, startAfter);
-    }
-
-    @Override
-    public Optional<ObjectInfo> stat(String key) {
-      return delegate.stat(key);
-    }
-
-    @Override
-    public SeekableInput open(String key) {
-      return delegate.open(key);
-    }
-
-    @Override
-    public ObjectInfo put(String key, byte[] content, WriteCondition condition) {
-      return delegate.put(key, content, condition);
-    }
-
-    @Override
-    public ObjectOutput create(String key) {
-      return delegate.create(key);
-    }
-
-    @Override
-    public DeleteResult delete(Collection<String> keys) {
-      return delegate.delete(keys);
-    }
-
-    @Override
-    public void close() {
-      delegate.close();
-    }
   }
 }

@@ -69,11 +69,6 @@ final class InterceptingObjectStore implements ObjectStore {
 
   @Override
   public String location(String key) {
-    // ManifestCatalog names a table's directory as location("tenant/dataset/table/"), a key LocalObjectStore
-    // rejects for its trailing '/'. Until one of them gives way, spell such directory locations here.
-    if (key.endsWith("/") && key.length() > 1) {
-      return real.location(key.substring(0, key.length() - 1)) + "/";
-    }
     return real.location(key);
   }
 
