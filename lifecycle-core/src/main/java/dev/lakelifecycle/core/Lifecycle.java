@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #start()} runs, for every table in the catalog, compaction every {@code compaction.interval_secs}
  * (default hourly), retention every {@code retention.interval_secs} (hourly) and orphan sweeping every
  * {@code sweep.interval_hours} (daily), each with up to {@code schedule.jitter_secs} of random delay, plus
- * threshold-driven flushes. A failing run is logged and retried at the next interval; it never stops the
+ * flushes of the tables whose staging thresholds (rows, bytes, age) are reached, checked every
+ * {@code schedule.flush_interval_ms}. A failing run is logged and retried at the next interval; it never stops the
  * schedule. {@link #close()} stops the schedule, flushes what is staged, and closes what the builder opened.
  */
 public final class Lifecycle implements AutoCloseable {
@@ -63,7 +64,7 @@ public final class Lifecycle implements AutoCloseable {
   private final Clock clock;
   private final MeterRegistry registry;
   private final String writerId;
-  private final Stager stager;
+  private final DefaultStager stager;
   private final Compactor compactor;
   private final RetentionResolver retention;
   private final OrphanSweeper sweeper;
@@ -150,7 +151,7 @@ public final class Lifecycle implements AutoCloseable {
       ex.setRemoveOnCancelPolicy(true);
       scheduler = ex;
       long flushMs = config.schedule().flushInterval().toMillis();
-      ex.scheduleWithFixedDelay(guard("flush", t -> stager.flushAll(), false), flushMs, flushMs, TimeUnit.MILLISECONDS);
+      ex.scheduleWithFixedDelay(guard("flush", t -> stager.flushDue(), false), flushMs, flushMs, TimeUnit.MILLISECONDS);
       schedule(ex, "compaction", config.compaction().interval(), t -> compactor.compact(t).execute());
       schedule(ex, "retention", config.retention().interval(), t -> retention.enforce(t).execute());
       schedule(ex, "sweep", config.sweep().interval(), t -> sweeper.sweep(t).execute());
