@@ -11,7 +11,6 @@ import dev.lakelifecycle.core.internal.parquet.StoreInputFile;
 import dev.lakelifecycle.core.internal.parquet.StoreOutputFile;
 import dev.lakelifecycle.core.internal.parquet.WriterDefaults;
 import java.io.IOException;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
