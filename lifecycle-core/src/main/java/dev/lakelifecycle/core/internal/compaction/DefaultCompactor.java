@@ -24,7 +24,6 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -56,7 +55,13 @@ import org.slf4j.LoggerFactory;
  * just before a crash is recognised on resume (its commit is visible, or its recorded outputs are live) and not
  * redone. A chunk whose inputs changed concurrently is re-planned from the still-live inputs; groups left with
  * fewer than two are skipped with a note. A conflicting commit leaves the table unchanged; the outputs are
- * deleted and the chunk is retried, up to {@code compaction.max-chunk-retries} times with a short backoff.
+ * deleted and the chunk is retried, up to {@code compaction.max-chunk-retries} times with a short backoff; a
+ * chunk that still conflicts ends the run with a {@link CommitConflictException} naming the table and chunk
+ * (status {@code FAILED}, {@code lastError} set; earlier chunks stay committed).
+ *
+ * <p><b>Bad input.</b> An input that cannot be read as Parquet fails its chunk at once (no retry) with a
+ * {@link dev.lakelifecycle.api.CorruptFileException} naming the file and the fix: the outputs are deleted, the
+ * table is unchanged, the checkpoint is {@code FAILED} with {@code lastError}. Other tables are unaffected.
  *
  * <p><b>Metrics</b> (tags {@code tenant}, {@code dataset}, {@code table}): {@code lifecycle.compaction.runs},
  * {@code .failures}, {@code .files.compacted}, {@code .bytes.compacted}, {@code .chunks}, {@code .chunk.retries}

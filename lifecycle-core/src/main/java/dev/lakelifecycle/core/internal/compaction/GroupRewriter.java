@@ -11,7 +11,6 @@ import dev.lakelifecycle.core.internal.parquet.StoreInputFile;
 import dev.lakelifecycle.core.internal.parquet.StoreOutputFile;
 import dev.lakelifecycle.core.internal.parquet.WriterDefaults;
 import java.io.IOException;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -142,7 +141,10 @@ final class GroupRewriter {
     }
   }
 
-  /** Deletes an output that was published but must not be used, or aborts one still being written. */
+  /**
+   * Deletes an output that was published but must not be used, or aborts one still being written. A failed
+   * writer is deliberately not closed: closing would publish the partial object.
+   */
   void discard(StoreOutputFile out, String key, boolean published) {
     if (published) {
       deleteQuietly(List.of(key));

@@ -10,11 +10,13 @@ import dev.lakelifecycle.api.DataFile;
 import dev.lakelifecycle.api.TableId;
 import dev.lakelifecycle.api.TableSnapshot;
 import dev.lakelifecycle.api.checkpoint.Checkpoint;
+import dev.lakelifecycle.api.checkpoint.CheckpointStore;
 import dev.lakelifecycle.api.compaction.CompactionPlan;
 import dev.lakelifecycle.api.compaction.CompactionPlan.Reason;
 import dev.lakelifecycle.api.compaction.CompactionResult;
 import dev.lakelifecycle.api.compaction.CompactionStatus;
 import dev.lakelifecycle.core.LifecycleConfig;
+import dev.lakelifecycle.core.checkpoint.ObjectStoreCheckpointStore;
 import dev.lakelifecycle.testkit.SharedData;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -226,6 +228,31 @@ class DefaultCompactorTest {
     assertThat(status.state()).isEqualTo(CompactionStatus.State.COMPLETED);
     assertThat(status.cursor()).isEqualTo(5);
     assertThat(status.chunksCompleted()).isEqualTo(3);
+  }
+
+  @Test
+  void resumesFromACheckpointKeptAsJsonInTheObjectStore() {
+    for (int day = 10; day <= 12; day++) {
+      appendEvents(T, "day=2026-01-" + day, 2, 10);
+    }
+    Map<String, Integer> before = fx.rows(T);
+    CheckpointStore json = new ObjectStoreCheckpointStore(fx.store, "_checkpoints/", fx.clock);
+    FaultyCheckpointStore crashing = new FaultyCheckpointStore(json,
+        next -> next.status() == Checkpoint.Status.PENDING && next.cursor() == 2);
+    LifecycleConfig.Compaction cfg = config(TARGET, 2, 1, 3);
+
+    assertThatThrownBy(() -> fx.compactor(cfg, fx.catalog, crashing).compact(T).execute())
+        .isInstanceOf(FaultyCheckpointStore.SimulatedCrash.class);
+    CompactionResult resumed = fx.compactor(cfg, fx.catalog, json).compact(T).execute();
+
+    assertThat(resumed.resumed()).isTrue();
+    assertThat(resumed.groupsCompacted()).isEqualTo(1);
+    assertThat(fx.replaces(T)).extracting(s -> s.summary().get("compaction.chunk"))
+        .containsExactly("chunk-0", "chunk-1", "chunk-2");
+    assertThat(fx.rows(T)).isEqualTo(before);
+    Checkpoint cp = json.get("compaction/" + T.path()).orElseThrow();
+    assertThat(cp.status()).isEqualTo(Checkpoint.Status.COMPLETED);
+    assertThat(cp.metadata().get("completedGroupIds")).isEqualTo(List.of("cg-0", "cg-1", "cg-2"));
   }
 
   @Test
