@@ -13,10 +13,9 @@ import dev.lakelifecycle.api.retention.Retention;
 import dev.lakelifecycle.api.retention.RetentionResult;
 import dev.lakelifecycle.api.storage.ObjectStore;
 import dev.lakelifecycle.api.sweep.SweepResult;
-import dev.lakelifecycle.core.internal.parquet.StoreInputFile;
+import dev.lakelifecycle.core.internal.parquet.ParquetRows;
 import dev.lakelifecycle.core.storage.LocalObjectStore;
 import dev.lakelifecycle.testkit.MutableClock;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,11 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
-import org.apache.parquet.example.data.Group;
-import org.apache.parquet.hadoop.ParquetReader;
-import org.apache.parquet.hadoop.api.ReadSupport;
-import org.apache.parquet.io.InputFile;
-import org.apache.parquet.hadoop.example.GroupReadSupport;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -90,7 +84,7 @@ class LifecyclePropertyTest {
     List<String> trace = new ArrayList<>();
 
     // The store stamps modification times from the same clock, so grace periods are deterministic too.
-    ObjectStore store = LocalObjectStore.create(root, clock);
+    ObjectStore store = LocalObjectStore.builder(root).clock(clock).fsync(false).build();
     try (Lifecycle lake = Lifecycle.builder().store(store).clock(clock).config(config).writerId("w" + (seed & 0xffff)).build()) {
       for (TableId t : tables) {
         lake.catalog().createTable(t, SCHEMA, specs.get(t));
@@ -152,15 +146,6 @@ class LifecyclePropertyTest {
     store.close();
   }
 
-  private static ParquetReader<Group> groupReader(InputFile file) throws IOException {
-    return new ParquetReader.Builder<Group>(file) {
-      @Override
-      protected ReadSupport<Group> getReadSupport() {
-        return new GroupReadSupport();
-      }
-    }.build();
-  }
-
   private static void moveStaged(List<Object[]> staged, Map<String, Integer> committed) {
     for (Object[] row : staged) {
       committed.merge(key(row), 1, Integer::sum);
@@ -178,16 +163,12 @@ class LifecyclePropertyTest {
     return spec.partitionOfMicros(Long.parseLong(key.substring(0, key.indexOf('|'))));
   }
 
-  private static Map<String, Integer> readCommitted(Lifecycle lake, ObjectStore store, TableId t) throws IOException {
+  private static Map<String, Integer> readCommitted(Lifecycle lake, ObjectStore store, TableId t) {
     CatalogTable table = lake.catalog().loadTable(t);
     Map<String, Integer> rows = new TreeMap<>();
     for (DataFile f : table.liveFiles()) {
-      String key = store.keyOf(f.location()).orElseThrow();
-      try (ParquetReader<Group> reader = groupReader(new StoreInputFile(store, key, f.sizeBytes()))) {
-        for (Group g = reader.read(); g != null; g = reader.read()) {
-          String msg = g.getFieldRepetitionCount("msg") == 0 ? "null" : g.getString("msg", 0);
-          rows.merge(g.getLong("ts", 0) + "|" + g.getLong("id", 0) + "|" + msg, 1, Integer::sum);
-        }
+      for (Object[] row : ParquetRows.read(store, store.keyOf(f.location()).orElseThrow()).rows()) {
+        rows.merge(row[0] + "|" + row[1] + "|" + row[2], 1, Integer::sum);
       }
     }
     return rows;

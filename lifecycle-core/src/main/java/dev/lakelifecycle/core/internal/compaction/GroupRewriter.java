@@ -250,10 +250,13 @@ final class GroupRewriter {
     return root.getClass().getSimpleName() + (msg == null ? "" : ": " + msg);
   }
 
-  /** {@code ParquetReader.builder(ReadSupport, InputFile)} does not exist in parquet-java 1.18.1. */
+  /**
+   * {@code ParquetReader.builder(ReadSupport, InputFile)} does not exist in parquet-java 1.18.1. A plain
+   * configuration, because a Hadoop one parses Hadoop's XML defaults for every file opened.
+   */
   private static final class GroupReaderBuilder extends ParquetReader.Builder<Group> {
     GroupReaderBuilder(InputFile file) {
-      super(file);
+      super(file, new org.apache.parquet.conf.PlainParquetConfiguration());
     }
 
     @Override

@@ -19,7 +19,6 @@ import java.util.Objects;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.column.statistics.Statistics;
 import org.apache.parquet.conf.ParquetConfiguration;
-import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.api.WriteSupport;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
@@ -77,9 +76,7 @@ public final class BatchParquetWriter {
     long rows = 0;
     boolean published = false;
     try {
-      ParquetWriter<RowCursor> writer = WriterDefaults.apply(new Builder(out, support))
-          .withConf(new PlainParquetConfiguration())
-          .build();
+      ParquetWriter<RowCursor> writer = WriterDefaults.apply(new Builder(out, support)).build();
       // Not closed on failure on purpose: close() would publish a truncated object. abort() discards it.
       for (RowSlice slice : slices) {
         cursor.batch = slice.batch();

@@ -1,6 +1,7 @@
 package dev.lakelifecycle.core.internal.parquet;
 
 import org.apache.parquet.column.ParquetProperties;
+import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 
@@ -8,7 +9,9 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
  * The Parquet writer settings every file this library writes shares, so that staged and compacted files
  * look alike. Chosen deliberately (DESIGN.md: parquet-java's defaults make large row groups overflow the
  * 1 MiB dictionary page and fall back to plain encoding, giving output 70 % of the input where DuckDB gets 44 %):
- * zstd, a 4 MiB dictionary page, 1 MiB data pages, 128 MiB row groups.
+ * zstd, a 4 MiB dictionary page, 1 MiB data pages, 128 MiB row groups. They also carry a plain (non-Hadoop)
+ * configuration: a Hadoop {@code Configuration} parses Hadoop's XML defaults on creation, which cost more than
+ * writing a small file.
  */
 public final class WriterDefaults {
   public static final CompressionCodecName CODEC = CompressionCodecName.ZSTD;
@@ -21,6 +24,7 @@ public final class WriterDefaults {
   /** Applies the shared settings to a parquet-java writer builder. */
   public static <T, B extends ParquetWriter.Builder<T, B>> B apply(B builder) {
     return builder
+        .withConf(new PlainParquetConfiguration())
         .withCompressionCodec(CODEC)
         .withDictionaryEncoding(true)
         .withDictionaryPageSize(DICTIONARY_PAGE_SIZE)
