@@ -49,9 +49,6 @@ import org.slf4j.LoggerFactory;
 final class ManifestTable implements CatalogTable {
   private static final Logger LOG = LoggerFactory.getLogger(ManifestTable.class);
 
-  /** How many commit keys of expired appends a table remembers, newest kept. */
-  static final int MAX_REMEMBERED_KEYS = 10_000;
-
   static final String ADDED_FILES = "added-files";
   static final String ADDED_RECORDS = "added-records";
   static final String REMOVED_FILES = "removed-files";
@@ -331,8 +328,8 @@ final class ManifestTable implements CatalogTable {
         List<TableSnapshot> remembered = new ArrayList<>(expiredKeys(base).appends());
         remembered.addAll(forgotten);
         remembered.sort(Comparator.comparingLong(TableSnapshot::snapshotId));
-        if (remembered.size() > MAX_REMEMBERED_KEYS) {
-          remembered = remembered.subList(remembered.size() - MAX_REMEMBERED_KEYS, remembered.size());
+        if (remembered.size() > policy.rememberedKeys()) {
+          remembered = remembered.subList(remembered.size() - policy.rememberedKeys(), remembered.size());
         }
         keysName = ctx.stage("keys-", MetadataJson.writeExpiredKeys(ExpiredKeys.of(remembered)));
       }
