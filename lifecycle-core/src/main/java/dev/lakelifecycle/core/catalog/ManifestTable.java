@@ -335,7 +335,7 @@ final class ManifestTable implements CatalogTable {
       }
       VersionDoc doc = new VersionDoc(ctx.version, ctx.commitId, ctx.now, id, base.doc.schema(), base.doc.spec(),
           base.currentId(), retained, keysName);
-      return new Outcome<>(List.copyOf(expired), TableState.of(doc, base.manifests, base.files));
+      return new Outcome<>(List.copyOf(expired), TableState.ofSorted(doc, base.manifests, base.files));
     });
   }
 
@@ -513,8 +513,8 @@ final class ManifestTable implements CatalogTable {
    */
   private TableState withFiles(TableState base, Attempt ctx, TableSnapshot.Operation op, Map<String, String> summary,
       Map<String, List<DataFile>> changed) {
-    Map<String, ManifestRef> refs = new TreeMap<>(base.manifests);
-    Map<String, List<DataFile>> files = new TreeMap<>(base.files);
+    TreeMap<String, ManifestRef> refs = new TreeMap<>(base.manifests);
+    TreeMap<String, List<DataFile>> files = new TreeMap<>(base.files);
     for (Map.Entry<String, List<DataFile>> e : changed.entrySet()) {
       String partition = e.getKey();
       if (e.getValue().isEmpty()) {
@@ -527,7 +527,7 @@ final class ManifestTable implements CatalogTable {
       String name = ctx.stage("manifest-", MetadataJson.writeManifest(new Manifest(partition, sorted)));
       refs.put(partition, new ManifestRef(name, partition, sorted.size(),
           sorted.stream().mapToLong(DataFile::recordCount).sum()));
-      files.put(partition, sorted);
+      files.put(partition, List.copyOf(sorted));
     }
     Map<String, String> s = new LinkedHashMap<>(summary);
     s.put(TOTAL_FILES, Long.toString(refs.values().stream().mapToLong(ManifestRef::fileCount).sum()));
@@ -538,7 +538,7 @@ final class ManifestTable implements CatalogTable {
     snapshots.add(new SnapshotEntry(snapshot, list));
     VersionDoc doc = new VersionDoc(ctx.version, ctx.commitId, ctx.now, id, base.doc.schema(), base.doc.spec(),
         snapshot.snapshotId(), snapshots, base.doc.expiredKeys());
-    return TableState.of(doc, refs, files);
+    return TableState.ofSorted(doc, refs, files);
   }
 
   /**

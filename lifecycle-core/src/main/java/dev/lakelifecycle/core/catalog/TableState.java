@@ -55,6 +55,15 @@ final class TableState {
     return new TableState(doc, new TreeMap<>(manifests), sorted);
   }
 
+  /**
+   * A state whose partition lists are already immutable, non-empty and sorted by location (those of a
+   * base state, and those a commit just sorted), so a commit costs no re-sort of unchanged partitions.
+   */
+  static TableState ofSorted(VersionDoc doc, NavigableMap<String, ManifestRef> manifests,
+      NavigableMap<String, List<DataFile>> files) {
+    return new TableState(doc, manifests, files);
+  }
+
   long version() {
     return doc.version();
   }
