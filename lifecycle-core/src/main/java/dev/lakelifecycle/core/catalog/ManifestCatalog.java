@@ -114,7 +114,7 @@ public final class ManifestCatalog implements TableCatalog {
         throw e;
       }
     }
-    LOG.info("Created table {} at {}", id, store.location(MetadataStore.tablePrefix(id)));
+    LOG.info("Created table {} at {}", id, meta.tableLocation(id));
     return new ManifestTable(this, meta, clock, policy, TableState.of(doc, Map.of(), Map.of()));
   }
 
@@ -129,7 +129,7 @@ public final class ManifestCatalog implements TableCatalog {
   private TableAlreadyExistsException alreadyExists(TableId id, Throwable cause) {
     return new TableAlreadyExistsException(String.format(Locale.ROOT,
         "Cannot create table %s: it already exists at %s; load it with loadTable (or loadOrCreateTable)",
-        id, store.location(MetadataStore.tablePrefix(id))), cause);
+        id, meta.tableLocation(id)), cause);
   }
 
   /**
@@ -148,7 +148,7 @@ public final class ManifestCatalog implements TableCatalog {
     if (s == null) {
       throw new NoSuchTableException(String.format(Locale.ROOT,
           "Cannot load table %s: it does not exist (no version document under %s); create it with createTable",
-          id, meta.location(id, "")));
+          id, meta.metadataLocation(id)));
     }
     return new ManifestTable(this, meta, clock, policy, s);
   }

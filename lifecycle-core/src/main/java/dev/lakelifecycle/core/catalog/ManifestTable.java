@@ -88,7 +88,7 @@ final class ManifestTable implements CatalogTable {
 
   @Override
   public String location() {
-    return store.location(tablePrefix);
+    return meta.tableLocation(id);
   }
 
   @Override
@@ -385,6 +385,7 @@ final class ManifestTable implements CatalogTable {
     catalog.ensureOpen();
     Map<String, Pending<R>> unresolved = new HashMap<>();
     TableState base = state.get();
+    StorageException lastStorageFailure = null;
     for (int attempt = 1; ; attempt++) {
       Pending<R> landed = landed(base, unresolved);
       if (landed != null) {
@@ -406,10 +407,12 @@ final class ManifestTable implements CatalogTable {
         LOG.debug("Committed {} to {} as version {} (attempt {})", what, id, ctx.version, attempt);
         return outcome.result();
       } catch (PreconditionFailedException e) {
+        lastStorageFailure = null;
         unresolved.put(ctx.commitId, new Pending<>(ctx.version, outcome));
         LOG.debug("Commit of {} to {} lost the race for version {} (attempt {}); re-applying on the latest",
             what, id, ctx.version, attempt);
       } catch (StorageException e) {
+        lastStorageFailure = e;
         unresolved.put(ctx.commitId, new Pending<>(ctx.version, outcome));
         if (!e.isRetryable()) {
           TableState latest = reload(base);
@@ -432,6 +435,12 @@ final class ManifestTable implements CatalogTable {
         if (landed != null) {
           advance(latest);
           return landed.outcome().result();
+        }
+        if (lastStorageFailure != null) {
+          throw new StorageException(String.format(Locale.ROOT,
+              "Cannot commit %s to %s: writing the next version failed on attempt %d of %d (%s); the commit did "
+                  + "not land and the table is unchanged; retry when the store recovers",
+              what, id, attempt, policy.maxAttempts(), lastStorageFailure.getMessage()), lastStorageFailure, true);
         }
         throw new CommitConflictException(String.format(Locale.ROOT,
             "Cannot commit %s to %s: other writers committed first on each of %d attempts (latest version %d); "
@@ -482,7 +491,7 @@ final class ManifestTable implements CatalogTable {
     TableState latest = meta.loadLatest(id, base.version());
     if (latest == null) {
       throw new NoSuchTableException(String.format(Locale.ROOT,
-          "Table %s no longer exists: no version document under %s; create it again", id, meta.location(id, "")));
+          "Table %s no longer exists: no version document under %s; create it again", id, meta.metadataLocation(id)));
     }
     return latest;
   }
@@ -557,7 +566,7 @@ final class ManifestTable implements CatalogTable {
         throw new IllegalArgumentException(String.format(Locale.ROOT,
             "Cannot %s %s: file %s is outside the table's data location %s (or inside its metadata directory %s); "
                 + "write data files under the table location", verb, id, f.location(), location(),
-            meta.location(id, "")));
+            meta.metadataLocation(id)));
       }
       PartitionSpec.Granularity g;
       try {

@@ -17,37 +17,51 @@ import dev.lakelifecycle.api.catalog.TableCatalog;
 import dev.lakelifecycle.api.storage.ObjectInfo;
 import dev.lakelifecycle.api.storage.ObjectStore;
 import dev.lakelifecycle.core.catalog.FaultyStore.Mode;
+import dev.lakelifecycle.core.storage.LocalObjectStore;
+import dev.lakelifecycle.testkit.FaultInjectingObjectStore;
+import dev.lakelifecycle.testkit.FaultInjectingObjectStore.Operation;
 import dev.lakelifecycle.testkit.TableCatalogContract;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The TableCatalog contract on the manifest catalog, and what is particular to it: the layout, lost
- * acknowledgements, damaged metadata, bounds.
+ * The TableCatalog contract on the manifest catalog over a real {@link LocalObjectStore} in a temporary
+ * directory, and what is particular to this catalog: the layout, lost acknowledgements, damaged
+ * metadata, bounds. Faults come from the testkit's {@link FaultInjectingObjectStore} and, for the 412
+ * answers it cannot produce, from {@link FaultyStore}.
  */
 class ManifestCatalogTest extends TableCatalogContract {
   private static final String LOGS_META = "acme/prod/logs/_lifecycle/";
 
-  private ObjectStore base;
-  private FaultyStore store;
+  @TempDir Path dir;
 
-  /** The store the catalogs under test share; override to run the suite on another store. */
-  protected ObjectStore newStore() {
-    return new InMemoryObjectStore("mem://lake/");
-  }
+  private ObjectStore base;
+  private FaultInjectingObjectStore testkitFaults;
+  private FaultyStore store;
 
   @Override
   protected TableCatalog newCatalog(Clock clock) {
-    base = newStore();
-    store = new FaultyStore(base);
+    base = LocalObjectStore.create(dir.resolve("lake"));
+    testkitFaults = FaultInjectingObjectStore.wrap(base);
+    store = new FaultyStore(testkitFaults);
     return new ManifestCatalog(store, clock);
+  }
+
+  @AfterEach
+  void closeStore() {
+    if (base != null) {
+      base.close();
+    }
   }
 
   @Override
@@ -106,7 +120,7 @@ class ManifestCatalogTest extends TableCatalogContract {
     assertThat(doc.get("table").asText()).isEqualTo("acme/prod/logs");
     assertThat(doc.get("current-snapshot-id").asLong()).isEqualTo(1);
     assertThat(doc.get("snapshots")).hasSize(1);
-    assertThat(t.location()).isEqualTo(base.location("acme/prod/logs/"));
+    assertThat(t.location()).isEqualTo(base.location("acme/prod/logs") + "/");
   }
 
   @Test
@@ -165,7 +179,40 @@ class ManifestCatalogTest extends TableCatalogContract {
   // ---- lost acknowledgements -------------------------------------------------------------------
 
   @Test
-  void lostAcknowledgementOfAnAppendDoesNotDuplicateIt() {
+  void lostAcknowledgementOfTheVersionWriteDoesNotDuplicateAnAppend() {
+    CatalogTable t = createLogs();
+    long putsBefore = testkitFaults.calls(Operation.PUT);
+    // An append writes a manifest, a manifest list, then the version document: lose the third ack.
+    testkitFaults.crashAfterWrite(Operation.PUT, 3);
+
+    TableSnapshot s = t.commitAppend("flush-1", List.of(file(t, P10, "a", 10)));
+
+    assertThat(testkitFaults.calls(Operation.PUT) - putsBefore).isEqualTo(3);
+    assertThat(t.currentSnapshot()).contains(s);
+    CatalogTable fresh = openSameStorage(clock).loadTable(LOGS);
+    assertThat(fresh.snapshots()).containsExactly(s);
+    assertThat(fresh.liveFiles()).hasSize(1);
+    assertThat(metadataKeys("v")).hasSize(2);
+  }
+
+  @Test
+  void aStoreThatKeepsFailingEndsInAStorageErrorNotAConflict() {
+    ManifestCatalog c = catalogWith(new CommitPolicy(3, Duration.ofMillis(1), Duration.ofMillis(2), 10));
+    CatalogTable t = c.createTable(LOGS, SCHEMA, SPEC);
+    testkitFaults.failWhere(Operation.PUT, k -> k.startsWith(LOGS_META + "v"));
+
+    assertThatThrownBy(() -> t.commitAppend("k", List.of(file(t, P10, "a", 1))))
+        .isInstanceOf(StorageException.class)
+        .isNotInstanceOf(CommitConflictException.class)
+        .hasMessageContaining("attempt 3 of 3")
+        .hasMessageContaining("unchanged");
+
+    testkitFaults.clearFaults();
+    assertThat(c.loadTable(LOGS).currentSnapshot()).isEmpty();
+  }
+
+  @Test
+  void lostAcknowledgementOfAnAppendIsRecognisedByItsCommitId() {
     CatalogTable t = createLogs();
     store.failConditionalPuts(versionKeys(), Mode.FAIL_AFTER_LANDING, true, 1);
 
@@ -173,6 +220,7 @@ class ManifestCatalogTest extends TableCatalogContract {
 
     assertThat(store.injected()).isEqualTo(1);
     assertThat(s.summary()).containsEntry(TableSnapshot.COMMIT_KEY, "flush-1");
+    assertThat(t.currentSnapshot()).contains(s);
     CatalogTable fresh = catalog().loadTable(LOGS);
     assertThat(fresh.snapshots()).containsExactly(s);
     assertThat(fresh.liveFiles()).hasSize(1);
