@@ -335,7 +335,8 @@ final class ManifestTable implements CatalogTable {
       }
       VersionDoc doc = new VersionDoc(ctx.version, ctx.commitId, ctx.now, id, base.doc.schema(), base.doc.spec(),
           base.currentId(), retained, keysName);
-      return new Outcome<>(List.copyOf(expired), TableState.ofSorted(doc, base.manifests, base.files));
+      return new Outcome<>(List.copyOf(expired),
+          TableState.ofSorted(doc, base.manifests, base.files, base.byKeyIfBuilt()));
     });
   }
 
@@ -398,9 +399,7 @@ final class ManifestTable implements CatalogTable {
         advance(base);
         return outcome.result();
       }
-      for (Map.Entry<String, byte[]> o : ctx.objects.entrySet()) {
-        meta.putObject(id, o.getKey(), o.getValue());
-      }
+      catalog.writeAll(id, ctx.objects);
       try {
         meta.putVersion(outcome.next().doc);
         advance(outcome.next());
@@ -524,8 +523,20 @@ final class ManifestTable implements CatalogTable {
       Map<String, List<DataFile>> changed) {
     TreeMap<String, ManifestRef> refs = new TreeMap<>(base.manifests);
     TreeMap<String, List<DataFile>> files = new TreeMap<>(base.files);
+    // Carry the location index over, updating only the changed partitions, so a commit does not
+    // normalise every live location of the table again.
+    Map<String, DataFile> baseIndex = base.byKeyIfBuilt();
+    Map<String, DataFile> index = baseIndex == null ? null : new HashMap<>(baseIndex);
     for (Map.Entry<String, List<DataFile>> e : changed.entrySet()) {
       String partition = e.getKey();
+      if (index != null) {
+        for (DataFile old : base.files.getOrDefault(partition, List.of())) {
+          index.remove(meta.normalise(old.location()));
+        }
+        for (DataFile f : e.getValue()) {
+          index.put(meta.normalise(f.location()), f);
+        }
+      }
       if (e.getValue().isEmpty()) {
         refs.remove(partition);
         files.remove(partition);
@@ -547,7 +558,7 @@ final class ManifestTable implements CatalogTable {
     snapshots.add(new SnapshotEntry(snapshot, list));
     VersionDoc doc = new VersionDoc(ctx.version, ctx.commitId, ctx.now, id, base.doc.schema(), base.doc.spec(),
         snapshot.snapshotId(), snapshots, base.doc.expiredKeys());
-    return TableState.ofSorted(doc, refs, files);
+    return TableState.ofSorted(doc, refs, files, index);
   }
 
   /**

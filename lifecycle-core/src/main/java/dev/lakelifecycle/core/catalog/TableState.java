@@ -60,8 +60,15 @@ final class TableState {
    * base state, and those a commit just sorted), so a commit costs no re-sort of unchanged partitions.
    */
   static TableState ofSorted(VersionDoc doc, NavigableMap<String, ManifestRef> manifests,
-      NavigableMap<String, List<DataFile>> files) {
-    return new TableState(doc, manifests, files);
+      NavigableMap<String, List<DataFile>> files, Map<String, DataFile> byKey) {
+    TableState s = new TableState(doc, manifests, files);
+    s.byKey = byKey;
+    return s;
+  }
+
+  /** The normalised-location index if it was built already, else {@code null}. */
+  Map<String, DataFile> byKeyIfBuilt() {
+    return byKey;
   }
 
   long version() {

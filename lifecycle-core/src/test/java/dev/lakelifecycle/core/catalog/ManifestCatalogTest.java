@@ -196,6 +196,26 @@ class ManifestCatalogTest extends TableCatalogContract {
   }
 
   @Test
+  void aCommitTouchingManyPartitionsWritesEveryManifestOrNothingVisible() {
+    CatalogTable t = createLogs();
+    List<DataFile> files = new java.util.ArrayList<>();
+    for (int h = 0; h < 24; h++) {
+      files.add(file(t, String.format(java.util.Locale.ROOT, "hour=2026-01-16-%02d", h), "f" + h, h + 1));
+    }
+    testkitFaults.failNth(Operation.PUT, 7);
+
+    assertThatThrownBy(() -> t.commitAppend("day", files)).isInstanceOf(StorageException.class);
+    assertThat(openSameStorage(clock).loadTable(LOGS).currentSnapshot()).isEmpty();
+
+    TableSnapshot s = t.commitAppend("day", files);
+
+    CatalogTable fresh = openSameStorage(clock).loadTable(LOGS);
+    assertThat(fresh.currentSnapshot()).contains(s);
+    assertThat(fresh.liveFiles()).containsExactlyInAnyOrderElementsOf(files);
+    assertThat(metadataKeys("manifest-")).hasSizeGreaterThanOrEqualTo(24);
+  }
+
+  @Test
   void aStoreThatKeepsFailingEndsInAStorageErrorNotAConflict() {
     ManifestCatalog c = catalogWith(new CommitPolicy(3, Duration.ofMillis(1), Duration.ofMillis(2), 10));
     CatalogTable t = c.createTable(LOGS, SCHEMA, SPEC);
