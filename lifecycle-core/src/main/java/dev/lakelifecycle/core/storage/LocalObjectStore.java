@@ -108,7 +108,7 @@ import org.slf4j.LoggerFactory;
  * The etag is a hash of the file's identity (device and inode), its size and its modification time. Every
  * write creates a new file, so a rewrite changes the inode; because inodes are reused after a file is
  * freed, each write also stamps the file's modification time with this store's clock in microseconds,
- * raised where needed so that stamps strictly increase across all writes made in this JVM. Two versions of
+ * raised where needed so that stamps strictly increase across all writes this JVM makes under one root. Two versions of
  * one key therefore never share an etag unless two processes' clocks stamp the same microsecond onto a
  * reused inode with the same size. The stamp is also {@link ObjectInfo#lastModified()}; a clock that is
  * moved backwards yields stamps just after the latest one issued. On file systems that keep modification
@@ -133,8 +133,12 @@ public final class LocalObjectStore implements ObjectStore {
   private static final int RENAME_ATTEMPTS = 10;
   private static final int OUTPUT_BUFFER_BYTES = 64 * 1024;
 
-  /** Latest modification stamp issued in this JVM, in microseconds since the epoch. */
-  private static final AtomicLong LAST_STAMP_MICROS = new AtomicLong();
+  /**
+   * Latest modification stamp issued in this JVM per real root directory, in microseconds since the epoch.
+   * Per root, not global: stores on other roots may run on other clocks (a test's) and must not drag each
+   * other's stamps along.
+   */
+  private static final ConcurrentHashMap<Path, AtomicLong> LAST_STAMP_MICROS = new ConcurrentHashMap<>();
   /** In-JVM half of each lock stripe, shared by every store on the same root (file locks are per process). */
   private static final ConcurrentHashMap<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
 
@@ -247,7 +251,10 @@ public final class LocalObjectStore implements ObjectStore {
 
   @Override
   public String location(String key) {
-    Keys.check(key);
+    // A prefix ending in '/' names a directory-like location such as a table's root: check it without the '/'.
+    if (!key.isEmpty()) {
+      Keys.check(key.endsWith("/") ? key.substring(0, key.length() - 1) : key);
+    }
     return rootLocation + key;
   }
 
@@ -486,7 +493,8 @@ public final class LocalObjectStore implements ObjectStore {
   private BasicFileAttributes stampAndSync(FileChannel channel, Path temp) throws IOException {
     Instant now = clock.instant();
     long nowMicros = TimeUnit.SECONDS.toMicros(now.getEpochSecond()) + now.getNano() / 1000;
-    long stamp = LAST_STAMP_MICROS.updateAndGet(last -> Math.max(last + 1, nowMicros));
+    long stamp = LAST_STAMP_MICROS.computeIfAbsent(realRootPath, r -> new AtomicLong())
+        .updateAndGet(last -> Math.max(last + 1, nowMicros));
     Files.setLastModifiedTime(temp, FileTime.from(stamp, TimeUnit.MICROSECONDS));
     if (fsync) {
       channel.force(true);
