@@ -254,6 +254,21 @@ public abstract class TableCatalogContract {
     assertThat(again.liveFiles()).hasSize(1);
   }
 
+  @Test
+  void racingCreatorsMakeOneTable() throws Exception {
+    catalog();
+    int racers = 4;
+
+    List<Outcome<CatalogTable>> created = race(racers, i -> catalog().createTable(LOGS, SCHEMA, SPEC));
+    List<Outcome<CatalogTable>> loaded = race(racers, i -> catalog().loadOrCreateTable(TRACES, SCHEMA, SPEC));
+
+    assertThat(created.stream().filter(o -> o.error == null)).hasSize(1);
+    assertThat(created.stream().filter(o -> o.error != null))
+        .allSatisfy(o -> assertThat(o.error).isInstanceOf(TableAlreadyExistsException.class));
+    assertNoErrors(loaded);
+    assertThat(catalog().listTables()).containsExactly(LOGS, TRACES);
+  }
+
   // ---- append ----------------------------------------------------------------------------------
 
   @Test
@@ -543,6 +558,75 @@ public abstract class TableCatalogContract {
     }));
 
     assertThat(catalog().loadTable(LOGS).liveFiles()).hasSize(16);
+  }
+
+  /**
+   * Writers append (some appends retried with the same key) while compactors replace random sets of
+   * live files with one file holding their rows, and snapshots expire, all at once through separate
+   * handles. Whatever interleaving happens, every acknowledged append's rows are live exactly once.
+   */
+  @Test
+  void rowsAreNeverLostOrDoubledUnderConcurrentAppendsCompactionsAndExpiry() throws Exception {
+    long seed = System.nanoTime();
+    java.util.Random seeds = new java.util.Random(seed);
+    CatalogTable t = createLogs();
+    int writers = 3;
+    int compactors = 2;
+    int steps = 12;
+    long[] threadSeeds = new long[writers + compactors + 1];
+    for (int i = 0; i < threadSeeds.length; i++) {
+      threadSeeds[i] = seeds.nextLong();
+    }
+    List<String> partitions = List.of(P10, P11);
+    java.util.concurrent.ConcurrentHashMap<String, Long> acknowledged = new java.util.concurrent.ConcurrentHashMap<>();
+    java.util.concurrent.atomic.AtomicInteger conflicts = new java.util.concurrent.atomic.AtomicInteger();
+
+    List<Outcome<Object>> outcomes = race(writers + compactors + 1, i -> {
+      java.util.Random r = new java.util.Random(threadSeeds[i]);
+      CatalogTable h = catalog().loadTable(LOGS);
+      for (int step = 0; step < steps; step++) {
+        if (i < writers) {
+          String key = "w" + i + "-" + step;
+          long rows = 1 + r.nextInt(100);
+          List<DataFile> files = List.of(file(t, partitions.get(r.nextInt(2)), key, rows));
+          h.commitAppend(key, files);
+          acknowledged.put(key, rows);
+          if (r.nextInt(3) == 0) {
+            h.commitAppend(key, files);
+          }
+        } else if (i < writers + compactors) {
+          h.refresh();
+          String p = partitions.get(r.nextInt(2));
+          List<DataFile> live = h.liveFiles(q -> q.equals(p));
+          if (live.size() < 2) {
+            continue;
+          }
+          List<DataFile> input = new ArrayList<>(live);
+          java.util.Collections.shuffle(input, r);
+          input = input.subList(0, 2 + r.nextInt(input.size() - 1));
+          long rows = input.stream().mapToLong(DataFile::recordCount).sum();
+          try {
+            h.commitReplace(input, List.of(file(t, p, "c" + i + "-" + step, rows)), Map.of());
+          } catch (CommitConflictException e) {
+            conflicts.incrementAndGet();
+          }
+        } else {
+          h.expireSnapshots(3, Instant.MAX, Set.of());
+        }
+      }
+      return null;
+    });
+
+    assertThat(outcomes).as("seed %d", seed).allSatisfy(o -> assertThat(o.error).isNull());
+    CatalogTable fresh = catalog().loadTable(LOGS);
+    long expectedRows = acknowledged.values().stream().mapToLong(Long::longValue).sum();
+    assertThat(records(fresh)).as("seed %d", seed).isEqualTo(expectedRows);
+    assertThat(fresh.liveFiles().stream().map(DataFile::location).distinct()).hasSize(fresh.liveFiles().size());
+    for (String key : acknowledged.keySet()) {
+      assertThat(fresh.findAppend(key)).as("append %s (seed %d)", key, seed).isPresent();
+    }
+    assertThat(fresh.snapshots()).isNotEmpty();
+    assertThat(fresh.referencedLocations()).containsAll(locations(fresh.liveFiles()));
   }
 
   // ---- drop partitions -------------------------------------------------------------------------

@@ -3,13 +3,26 @@ package dev.lakelifecycle.core.catalog;
 import java.time.Duration;
 
 /**
- * How a commit retries after losing a race: at most {@code maxAttempts} writes of a version document,
- * pausing between them for a random time in [c/2, c] where c doubles from {@code baseBackoff} up to
- * {@code maxBackoff}, so that racing writers spread out instead of colliding again.
+ * How a commit retries after losing a race, and how much a table remembers.
+ *
+ * @param maxAttempts how many writes of a version document one commit tries before it gives up with a
+ *     {@link dev.lakelifecycle.api.CommitConflictException}
+ * @param baseBackoff the first pause between attempts; each pause is random in [c/2, c] where c doubles
+ *     from {@code baseBackoff} up to {@code maxBackoff}, so that racing writers spread out
+ * @param maxBackoff the longest pause
+ * @param rememberedKeys how many commit keys of expired appends a table remembers (newest kept), so that
+ *     an append retried after its snapshot expired is still recognised
  */
-record CommitPolicy(int maxAttempts, Duration baseBackoff, Duration maxBackoff) {
-  /** 10 attempts, pauses from 5 ms doubling up to 1 s (about 3 s in all in the worst case). */
-  static final CommitPolicy DEFAULT = new CommitPolicy(10, Duration.ofMillis(5), Duration.ofSeconds(1));
+record CommitPolicy(int maxAttempts, Duration baseBackoff, Duration maxBackoff, int rememberedKeys) {
+  /** How many commit keys of expired appends a table remembers by default. */
+  static final int DEFAULT_REMEMBERED_KEYS = 10_000;
+
+  /**
+   * 10 attempts, pauses from 5 ms doubling up to 1 s (about 3 s in all in the worst case), 10,000
+   * remembered keys.
+   */
+  static final CommitPolicy DEFAULT = new CommitPolicy(10, Duration.ofMillis(5), Duration.ofSeconds(1),
+      DEFAULT_REMEMBERED_KEYS);
 
   CommitPolicy {
     if (maxAttempts < 1) {
@@ -18,6 +31,9 @@ record CommitPolicy(int maxAttempts, Duration baseBackoff, Duration maxBackoff) 
     if (baseBackoff.isNegative() || baseBackoff.isZero() || maxBackoff.compareTo(baseBackoff) < 0) {
       throw new IllegalArgumentException("backoff must satisfy 0 < base <= max, got " + baseBackoff + " and "
           + maxBackoff);
+    }
+    if (rememberedKeys < 0) {
+      throw new IllegalArgumentException("rememberedKeys must not be negative, got " + rememberedKeys);
     }
   }
 }

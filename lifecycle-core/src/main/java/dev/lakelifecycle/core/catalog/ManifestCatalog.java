@@ -1,5 +1,6 @@
 package dev.lakelifecycle.core.catalog;
 
+import dev.lakelifecycle.api.LifecycleException;
 import dev.lakelifecycle.api.NoSuchTableException;
 import dev.lakelifecycle.api.ObjectNotFoundException;
 import dev.lakelifecycle.api.PartitionSpec;
@@ -24,6 +25,13 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +58,7 @@ public final class ManifestCatalog implements TableCatalog {
   private final Clock clock;
   private final CommitPolicy policy;
   private final MetadataStore meta;
+  private final ExecutorService writers;
   private volatile boolean closed;
 
   /**
@@ -67,6 +76,54 @@ public final class ManifestCatalog implements TableCatalog {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.policy = Objects.requireNonNull(policy, "policy");
     this.meta = new MetadataStore(store);
+    ThreadPoolExecutor pool = new ThreadPoolExecutor(PARALLEL_WRITES, PARALLEL_WRITES, 30, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, "lake-manifest-writer-" + WRITER_THREADS.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+    pool.allowCoreThreadTimeOut(true);
+    this.writers = pool;
+  }
+
+  /** How many metadata objects of one commit are written at once (a commit touching many partitions). */
+  private static final int PARALLEL_WRITES = 8;
+  private static final AtomicInteger WRITER_THREADS = new AtomicInteger();
+
+  /**
+   * Writes a commit's new immutable objects, in parallel when there are several (one manifest per
+   * changed partition), and returns when all are written.
+   *
+   * @throws StorageException the first failure; the commit must not go on
+   */
+  void writeAll(TableId id, Map<String, byte[]> objects) {
+    if (objects.size() <= 2) {
+      objects.forEach((name, content) -> meta.putObject(id, name, content));
+      return;
+    }
+    List<Future<?>> pending = new ArrayList<>();
+    for (Map.Entry<String, byte[]> o : objects.entrySet()) {
+      pending.add(writers.submit(() -> meta.putObject(id, o.getKey(), o.getValue())));
+    }
+    RuntimeException failure = null;
+    for (Future<?> f : pending) {
+      try {
+        f.get();
+      } catch (ExecutionException e) {
+        if (failure == null) {
+          failure = e.getCause() instanceof RuntimeException r ? r
+              : new StorageException("Cannot write metadata of " + id + ": " + e.getCause(), e.getCause());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        pending.forEach(p -> p.cancel(true));
+        throw new LifecycleException(String.format(Locale.ROOT,
+            "Cannot commit to %s: interrupted while writing its metadata; the table is unchanged", id), e);
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
   }
 
   /** A catalog on {@code store} with the system UTC clock. */
@@ -114,7 +171,7 @@ public final class ManifestCatalog implements TableCatalog {
         throw e;
       }
     }
-    LOG.info("Created table {} at {}", id, store.location(MetadataStore.tablePrefix(id)));
+    LOG.info("Created table {} at {}", id, meta.tableLocation(id));
     return new ManifestTable(this, meta, clock, policy, TableState.of(doc, Map.of(), Map.of()));
   }
 
@@ -129,7 +186,7 @@ public final class ManifestCatalog implements TableCatalog {
   private TableAlreadyExistsException alreadyExists(TableId id, Throwable cause) {
     return new TableAlreadyExistsException(String.format(Locale.ROOT,
         "Cannot create table %s: it already exists at %s; load it with loadTable (or loadOrCreateTable)",
-        id, store.location(MetadataStore.tablePrefix(id))), cause);
+        id, meta.tableLocation(id)), cause);
   }
 
   /**
@@ -148,7 +205,7 @@ public final class ManifestCatalog implements TableCatalog {
     if (s == null) {
       throw new NoSuchTableException(String.format(Locale.ROOT,
           "Cannot load table %s: it does not exist (no version document under %s); create it with createTable",
-          id, meta.location(id, "")));
+          id, meta.metadataLocation(id)));
     }
     return new ManifestTable(this, meta, clock, policy, s);
   }
@@ -228,10 +285,11 @@ public final class ManifestCatalog implements TableCatalog {
     return Arrays.compareUnsigned(a, b) >= 0 ? jump : key;
   }
 
-  /** Releases the metadata cache. Does not close the store. Idempotent. */
+  /** Releases the metadata cache and writer threads. Does not close the store. Idempotent. */
   @Override
   public void close() {
     closed = true;
+    writers.shutdownNow();
     meta.clear();
   }
 

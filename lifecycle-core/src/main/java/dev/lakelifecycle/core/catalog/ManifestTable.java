@@ -49,9 +49,6 @@ import org.slf4j.LoggerFactory;
 final class ManifestTable implements CatalogTable {
   private static final Logger LOG = LoggerFactory.getLogger(ManifestTable.class);
 
-  /** How many commit keys of expired appends a table remembers, newest kept. */
-  static final int MAX_REMEMBERED_KEYS = 10_000;
-
   static final String ADDED_FILES = "added-files";
   static final String ADDED_RECORDS = "added-records";
   static final String REMOVED_FILES = "removed-files";
@@ -91,7 +88,7 @@ final class ManifestTable implements CatalogTable {
 
   @Override
   public String location() {
-    return store.location(tablePrefix);
+    return meta.tableLocation(id);
   }
 
   @Override
@@ -331,14 +328,15 @@ final class ManifestTable implements CatalogTable {
         List<TableSnapshot> remembered = new ArrayList<>(expiredKeys(base).appends());
         remembered.addAll(forgotten);
         remembered.sort(Comparator.comparingLong(TableSnapshot::snapshotId));
-        if (remembered.size() > MAX_REMEMBERED_KEYS) {
-          remembered = remembered.subList(remembered.size() - MAX_REMEMBERED_KEYS, remembered.size());
+        if (remembered.size() > policy.rememberedKeys()) {
+          remembered = remembered.subList(remembered.size() - policy.rememberedKeys(), remembered.size());
         }
         keysName = ctx.stage("keys-", MetadataJson.writeExpiredKeys(ExpiredKeys.of(remembered)));
       }
       VersionDoc doc = new VersionDoc(ctx.version, ctx.commitId, ctx.now, id, base.doc.schema(), base.doc.spec(),
           base.currentId(), retained, keysName);
-      return new Outcome<>(List.copyOf(expired), TableState.of(doc, base.manifests, base.files));
+      return new Outcome<>(List.copyOf(expired),
+          TableState.ofSorted(doc, base.manifests, base.files, base.byKeyIfBuilt()));
     });
   }
 
@@ -388,6 +386,7 @@ final class ManifestTable implements CatalogTable {
     catalog.ensureOpen();
     Map<String, Pending<R>> unresolved = new HashMap<>();
     TableState base = state.get();
+    StorageException lastStorageFailure = null;
     for (int attempt = 1; ; attempt++) {
       Pending<R> landed = landed(base, unresolved);
       if (landed != null) {
@@ -400,19 +399,19 @@ final class ManifestTable implements CatalogTable {
         advance(base);
         return outcome.result();
       }
-      for (Map.Entry<String, byte[]> o : ctx.objects.entrySet()) {
-        meta.putObject(id, o.getKey(), o.getValue());
-      }
+      catalog.writeAll(id, ctx.objects);
       try {
         meta.putVersion(outcome.next().doc);
         advance(outcome.next());
         LOG.debug("Committed {} to {} as version {} (attempt {})", what, id, ctx.version, attempt);
         return outcome.result();
       } catch (PreconditionFailedException e) {
+        lastStorageFailure = null;
         unresolved.put(ctx.commitId, new Pending<>(ctx.version, outcome));
         LOG.debug("Commit of {} to {} lost the race for version {} (attempt {}); re-applying on the latest",
             what, id, ctx.version, attempt);
       } catch (StorageException e) {
+        lastStorageFailure = e;
         unresolved.put(ctx.commitId, new Pending<>(ctx.version, outcome));
         if (!e.isRetryable()) {
           TableState latest = reload(base);
@@ -435,6 +434,12 @@ final class ManifestTable implements CatalogTable {
         if (landed != null) {
           advance(latest);
           return landed.outcome().result();
+        }
+        if (lastStorageFailure != null) {
+          throw new StorageException(String.format(Locale.ROOT,
+              "Cannot commit %s to %s: writing the next version failed on attempt %d of %d (%s); the commit did "
+                  + "not land and the table is unchanged; retry when the store recovers",
+              what, id, attempt, policy.maxAttempts(), lastStorageFailure.getMessage()), lastStorageFailure, true);
         }
         throw new CommitConflictException(String.format(Locale.ROOT,
             "Cannot commit %s to %s: other writers committed first on each of %d attempts (latest version %d); "
@@ -485,7 +490,7 @@ final class ManifestTable implements CatalogTable {
     TableState latest = meta.loadLatest(id, base.version());
     if (latest == null) {
       throw new NoSuchTableException(String.format(Locale.ROOT,
-          "Table %s no longer exists: no version document under %s; create it again", id, meta.location(id, "")));
+          "Table %s no longer exists: no version document under %s; create it again", id, meta.metadataLocation(id)));
     }
     return latest;
   }
@@ -516,10 +521,22 @@ final class ManifestTable implements CatalogTable {
    */
   private TableState withFiles(TableState base, Attempt ctx, TableSnapshot.Operation op, Map<String, String> summary,
       Map<String, List<DataFile>> changed) {
-    Map<String, ManifestRef> refs = new TreeMap<>(base.manifests);
-    Map<String, List<DataFile>> files = new TreeMap<>(base.files);
+    TreeMap<String, ManifestRef> refs = new TreeMap<>(base.manifests);
+    TreeMap<String, List<DataFile>> files = new TreeMap<>(base.files);
+    // Carry the location index over, updating only the changed partitions, so a commit does not
+    // normalise every live location of the table again.
+    Map<String, DataFile> baseIndex = base.byKeyIfBuilt();
+    Map<String, DataFile> index = baseIndex == null ? null : new HashMap<>(baseIndex);
     for (Map.Entry<String, List<DataFile>> e : changed.entrySet()) {
       String partition = e.getKey();
+      if (index != null) {
+        for (DataFile old : base.files.getOrDefault(partition, List.of())) {
+          index.remove(meta.normalise(old.location()));
+        }
+        for (DataFile f : e.getValue()) {
+          index.put(meta.normalise(f.location()), f);
+        }
+      }
       if (e.getValue().isEmpty()) {
         refs.remove(partition);
         files.remove(partition);
@@ -530,7 +547,7 @@ final class ManifestTable implements CatalogTable {
       String name = ctx.stage("manifest-", MetadataJson.writeManifest(new Manifest(partition, sorted)));
       refs.put(partition, new ManifestRef(name, partition, sorted.size(),
           sorted.stream().mapToLong(DataFile::recordCount).sum()));
-      files.put(partition, sorted);
+      files.put(partition, List.copyOf(sorted));
     }
     Map<String, String> s = new LinkedHashMap<>(summary);
     s.put(TOTAL_FILES, Long.toString(refs.values().stream().mapToLong(ManifestRef::fileCount).sum()));
@@ -541,7 +558,7 @@ final class ManifestTable implements CatalogTable {
     snapshots.add(new SnapshotEntry(snapshot, list));
     VersionDoc doc = new VersionDoc(ctx.version, ctx.commitId, ctx.now, id, base.doc.schema(), base.doc.spec(),
         snapshot.snapshotId(), snapshots, base.doc.expiredKeys());
-    return TableState.of(doc, refs, files);
+    return TableState.ofSorted(doc, refs, files, index);
   }
 
   /**
@@ -560,7 +577,7 @@ final class ManifestTable implements CatalogTable {
         throw new IllegalArgumentException(String.format(Locale.ROOT,
             "Cannot %s %s: file %s is outside the table's data location %s (or inside its metadata directory %s); "
                 + "write data files under the table location", verb, id, f.location(), location(),
-            meta.location(id, "")));
+            meta.metadataLocation(id)));
       }
       PartitionSpec.Granularity g;
       try {

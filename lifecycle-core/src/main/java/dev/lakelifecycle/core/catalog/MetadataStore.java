@@ -95,6 +95,20 @@ final class MetadataStore {
     return store.location(metaKey(id, name));
   }
 
+  /**
+   * The table's root location, ending with {@code /}. Built from the key without its slash, since a
+   * store may refuse directory-form keys; {@code location(k)} is {@code root + k}, so appending the
+   * slash gives the same text.
+   */
+  String tableLocation(TableId id) {
+    return store.location(id.path()) + "/";
+  }
+
+  /** The table's metadata directory location, ending with {@code /}. */
+  String metadataLocation(TableId id) {
+    return store.location(id.path() + "/" + DIR.substring(0, DIR.length() - 1)) + "/";
+  }
+
   // ---- versions --------------------------------------------------------------------------------
 
   /**
@@ -203,7 +217,7 @@ final class MetadataStore {
           throw new LifecycleException(String.format(Locale.ROOT,
               "Cannot load table %s: its latest version %s disappeared %d times between listing and reading; "
                   + "check that nothing outside the catalog deletes under %s", id,
-              location(id, versionName(latest.getAsLong())), LOAD_ATTEMPTS, location(id, "")), e);
+              location(id, versionName(latest.getAsLong())), LOAD_ATTEMPTS, metadataLocation(id)), e);
         }
         LOG.debug("Version {} of {} vanished while loading; listing again", latest.getAsLong(), id);
         h = -1;
@@ -323,7 +337,7 @@ final class MetadataStore {
       if (versions.isEmpty()) {
         throw new IncompleteValidSetException(String.format(Locale.ROOT,
             "Cannot list the files referenced by %s: no version document under %s (was the table deleted?); "
-                + "nothing may be swept", id, location(id, "")));
+                + "nothing may be swept", id, metadataLocation(id)));
       }
       String latestKey = metaKey(id, versionName(versions.get(versions.size() - 1)));
       byte[] content;

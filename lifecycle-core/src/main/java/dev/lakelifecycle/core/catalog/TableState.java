@@ -55,6 +55,22 @@ final class TableState {
     return new TableState(doc, new TreeMap<>(manifests), sorted);
   }
 
+  /**
+   * A state whose partition lists are already immutable, non-empty and sorted by location (those of a
+   * base state, and those a commit just sorted), so a commit costs no re-sort of unchanged partitions.
+   */
+  static TableState ofSorted(VersionDoc doc, NavigableMap<String, ManifestRef> manifests,
+      NavigableMap<String, List<DataFile>> files, Map<String, DataFile> byKey) {
+    TableState s = new TableState(doc, manifests, files);
+    s.byKey = byKey;
+    return s;
+  }
+
+  /** The normalised-location index if it was built already, else {@code null}. */
+  Map<String, DataFile> byKeyIfBuilt() {
+    return byKey;
+  }
+
   long version() {
     return doc.version();
   }

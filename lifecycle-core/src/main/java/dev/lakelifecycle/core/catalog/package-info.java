@@ -21,8 +21,7 @@
  *       {@link dev.lakelifecycle.api.DataFile} fields. A manifest is shared by every snapshot in which
  *       that partition did not change.
  *   <li>{@code keys-<uuid>.json} ({@code kind: expired-commit-keys}): the append snapshots (with their
- *       commit keys) that expired, newest {@value dev.lakelifecycle.core.catalog.ManifestTable#MAX_REMEMBERED_KEYS}
- *       kept, so an append stays idempotent after its snapshot expired. Rewritten only when snapshots expire.
+ *       commit keys) that expired, newest 10,000 kept, so an append stays idempotent after its snapshot expired. Rewritten only when snapshots expire.
  * </ul>
  *
  * Only version documents are ever named by number; every other object has a fresh random name, is

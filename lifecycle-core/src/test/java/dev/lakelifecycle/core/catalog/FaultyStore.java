@@ -1,5 +1,6 @@
 package dev.lakelifecycle.core.catalog;
 
+import dev.lakelifecycle.api.PreconditionFailedException;
 import dev.lakelifecycle.api.StorageException;
 import dev.lakelifecycle.api.storage.DeleteResult;
 import dev.lakelifecycle.api.storage.ObjectInfo;
@@ -20,7 +21,16 @@ import java.util.stream.Stream;
  * A local stand-in until the testkit's fault-injecting store is on main.
  */
 final class FaultyStore implements ObjectStore {
-  enum Mode { FAIL_BEFORE, FAIL_AFTER_LANDING }
+  enum Mode {
+    /** A storage error; nothing was written. */
+    FAIL_BEFORE,
+    /** The write landed, then a storage error hid it (a timeout after success). */
+    FAIL_AFTER_LANDING,
+    /** The write landed, then a 412 answered (the SDK retried a request that had succeeded). */
+    LAND_THEN_PRECONDITION_FAILED,
+    /** A 412 although nothing is there (as if a writer had won); nothing was written. */
+    REFUSE
+  }
 
   private final ObjectStore delegate;
   private volatile Predicate<String> matches = k -> false;
@@ -54,8 +64,15 @@ final class FaultyStore implements ObjectStore {
       return delegate.put(key, content, condition);
     }
     injected.incrementAndGet();
-    if (mode == Mode.FAIL_AFTER_LANDING) {
+    Mode m = mode;
+    if (m == Mode.REFUSE) {
+      throw new PreconditionFailedException("Injected refusal writing " + location(key));
+    }
+    if (m != Mode.FAIL_BEFORE) {
       delegate.put(key, content, condition);
+    }
+    if (m == Mode.LAND_THEN_PRECONDITION_FAILED) {
+      throw new PreconditionFailedException("Injected 412 after writing " + location(key));
     }
     throw new StorageException("Injected failure writing " + location(key)
         + (mode == Mode.FAIL_AFTER_LANDING ? " (the write landed)" : ""), null, retryable);
