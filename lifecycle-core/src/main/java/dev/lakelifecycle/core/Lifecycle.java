@@ -22,7 +22,6 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -350,25 +349,30 @@ public final class Lifecycle implements AutoCloseable {
       return new Lifecycle(this, s, c, cp, owned);
     }
 
+    /** Opens the store of the one provider serving the location's scheme; a conflict on another scheme is ignored. */
     static ObjectStore openStore(URI location, Map<String, String> properties) {
       String scheme = location.getScheme().toLowerCase(Locale.ROOT);
-      Map<String, ObjectStoreProvider> byScheme = new HashMap<>();
+      java.util.Set<String> known = new java.util.TreeSet<>();
+      ObjectStoreProvider provider = null;
       for (ObjectStoreProvider p : ServiceLoader.load(ObjectStoreProvider.class)) {
         for (String sc : p.schemes()) {
-          ObjectStoreProvider other = byScheme.put(sc.toLowerCase(Locale.ROOT), p);
-          if (other != null && other.getClass() != p.getClass()) {
+          known.add(sc.toLowerCase(Locale.ROOT));
+          if (!sc.equalsIgnoreCase(scheme)) {
+            continue;
+          }
+          if (provider != null && provider.getClass() != p.getClass()) {
             throw new InvalidConfigurationException(String.format(Locale.ROOT,
                 "Two object store providers claim scheme '%s': %s and %s (remove one from the class path, "
                     + "or pass a store explicitly with Lifecycle.builder().store(...))",
-                sc, other.getClass().getName(), p.getClass().getName()));
+                scheme, provider.getClass().getName(), p.getClass().getName()));
           }
+          provider = p;
         }
       }
-      ObjectStoreProvider provider = byScheme.get(scheme);
       if (provider == null) {
         throw new InvalidConfigurationException(String.format(Locale.ROOT,
             "No object store provider for scheme '%s' of %s (known: %s; for s3 add the lifecycle-s3 module)",
-            scheme, location, new java.util.TreeSet<>(byScheme.keySet())));
+            scheme, location, known));
       }
       return provider.open(location, properties);
     }
