@@ -146,8 +146,9 @@ public final class Quickstart {
     Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
     LifecycleConfig config = config();
     String stage = "setup";
-    // The store is shared by every instance below, as one bucket is shared by the replicas of a service.
-    try (ObjectStore store = new LocalObjectStore(lake)) {
+    // The store is shared by every instance below, as one bucket is shared by the replicas of a service. It
+    // stamps objects with the same fixed clock, so that file ages agree with the lifecycle's idea of now.
+    try (ObjectStore store = LocalObjectStore.create(lake, clock)) {
       stage = "1. ingest";
       ingest(store, clock, config);
       try (Lifecycle maintenance = Lifecycle.builder().store(store).clock(clock).config(config)
@@ -486,8 +487,8 @@ public final class Quickstart {
     }
     out.printf(Locale.ROOT, "  scanned %,d objects, %,d referenced; %,d orphan(s) deleted, %s freed: %s%n",
         scanned, referenced, deleted, Stats.bytes(freed), orphans);
-    // Files the compactor replaced are unreferenced too once their snapshots expire, but they were written
-    // "after" the fixed clock, so they are inside the grace period and must survive: only the plant may go.
+    // Files the compactor replaced are unreferenced too once their snapshots expire, but they were written at
+    // the fixed "now", inside the grace period, and must survive: only the planted file may go.
     List<String> orphanKeys = orphans.stream().map(o -> keyOf(store, o)).toList();
     if (!orphanKeys.equals(List.of(orphanKey)) || deleted != 1) {
       failures.add(String.format(Locale.ROOT, "the sweep should delete exactly %s, but identified %s and deleted %d",
