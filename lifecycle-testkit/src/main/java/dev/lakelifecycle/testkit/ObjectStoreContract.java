@@ -672,4 +672,11 @@ public abstract class ObjectStoreContract {
       pool.shutdownNow();
     }
   }
+
+  @Test
+  void locationOfAPrefixIsTheRootPlusThePrefix() {
+    String root = store.location("");
+    assertThat(store.location("acme/prod/logs/")).isEqualTo(root + "acme/prod/logs/");
+    assertThat(store.location("acme/prod/logs/data/x.parquet")).startsWith(store.location("acme/prod/logs/"));
+  }
 }

@@ -21,7 +21,10 @@ public interface ObjectStore extends AutoCloseable {
   /** The root location, ending with {@code /}: {@code file:/var/lake/}, {@code s3://bucket/prefix/}. */
   URI root();
 
-  /** The full location of a key: {@code root() + key}, with the key's characters kept as they are. */
+  /**
+   * The full location of a key, or of a key prefix ending in {@code /} (a table's root), or of {@code ""}
+   * (the root itself): {@code root() + key}, with the key's characters kept as they are.
+   */
   String location(String key);
 
   /**

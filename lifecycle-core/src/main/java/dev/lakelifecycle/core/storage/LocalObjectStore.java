@@ -247,7 +247,10 @@ public final class LocalObjectStore implements ObjectStore {
 
   @Override
   public String location(String key) {
-    Keys.check(key);
+    // A prefix ending in '/' names a directory-like location such as a table's root: check it without the '/'.
+    if (!key.isEmpty()) {
+      Keys.check(key.endsWith("/") ? key.substring(0, key.length() - 1) : key);
+    }
     return rootLocation + key;
   }
 

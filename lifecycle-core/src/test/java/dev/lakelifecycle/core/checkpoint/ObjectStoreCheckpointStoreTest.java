@@ -12,41 +12,52 @@ import dev.lakelifecycle.api.checkpoint.Checkpoint;
 import dev.lakelifecycle.api.checkpoint.CheckpointStore;
 import dev.lakelifecycle.api.storage.ObjectInfo;
 import dev.lakelifecycle.api.storage.ObjectStore;
-import dev.lakelifecycle.core.checkpoint.FaultyObjectStore.PutFault;
+import dev.lakelifecycle.core.storage.LocalObjectStore;
+import dev.lakelifecycle.testkit.FaultInjectingObjectStore;
+import dev.lakelifecycle.testkit.FaultInjectingObjectStore.Operation;
 import dev.lakelifecycle.testkit.MutableClock;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** The contract plus what is particular to keeping checkpoints as JSON objects, over a given object store. */
-abstract class ObjectStoreCheckpointStoreTests extends EmbeddedCheckpointStoreTests {
+/**
+ * The contract, plus what is particular to keeping checkpoints as JSON objects, over real files: the embedded
+ * default of {@code Lifecycle} on a {@code file:} location. Faults come from the testkit's
+ * {@link FaultInjectingObjectStore} and from {@link RetriedPutObjectStore}.
+ */
+class ObjectStoreCheckpointStoreTest extends EmbeddedCheckpointStoreTests {
   private static final String ID = "compaction/acme/prod/traces";
   private static final String KEY = "_checkpoints/compaction/acme/prod/traces.json";
 
   private final MutableClock clock = MutableClock.at("2026-01-15T10:00:00Z");
-  private ObjectStore backing;
-  private FaultyObjectStore faulty;
-  private ObjectStoreCheckpointStore store;
+  @TempDir
+  Path root;
 
-  /** A fresh, empty object store for one test. */
-  protected abstract ObjectStore newObjectStore();
+  private ObjectStore backing;
+  private RetriedPutObjectStore retrying;
+  private FaultInjectingObjectStore faulty;
+  private ObjectStoreCheckpointStore store;
 
   @BeforeEach
   void openStores() {
-    backing = newObjectStore();
-    faulty = new FaultyObjectStore(backing);
+    backing = new LocalObjectStore(root);
+    retrying = new RetriedPutObjectStore(backing);
+    faulty = FaultInjectingObjectStore.wrap(retrying);
     store = new ObjectStoreCheckpointStore(faulty, "_checkpoints/", clock);
   }
 
   @AfterEach
   void closeStores() {
     store.close();
-    backing.close();
+    faulty.close();
   }
 
   @Override
@@ -168,7 +179,7 @@ abstract class ObjectStoreCheckpointStoreTests extends EmbeddedCheckpointStoreTe
 
   @Test
   void createWhoseAcknowledgementWasLostIsRecognisedByReadingBack() {
-    faulty.failNextPut(PutFault.LAND_THEN_TIMEOUT);
+    faulty.crashAfterWrite(Operation.PUT, 1);
 
     Checkpoint created = store.compareAndSet(Checkpoint.pending(ID).withCursor(1), 0);
 
@@ -179,7 +190,7 @@ abstract class ObjectStoreCheckpointStoreTests extends EmbeddedCheckpointStoreTe
   @Test
   void replaceWhoseAcknowledgementWasLostIsRecognisedByReadingBack() {
     Checkpoint v1 = store.compareAndSet(Checkpoint.pending(ID), 0);
-    faulty.failNextPut(PutFault.LAND_THEN_TIMEOUT);
+    faulty.crashAfterWrite(Operation.PUT, 1);
 
     Checkpoint v2 = store.compareAndSet(v1.withCursor(1), 1);
 
@@ -189,9 +200,9 @@ abstract class ObjectStoreCheckpointStoreTests extends EmbeddedCheckpointStoreTe
 
   @Test
   void retriedPutAnsweringPreconditionFailedAfterLandingCountsAsSuccess() {
-    faulty.failNextPut(PutFault.LAND_THEN_PRECONDITION_FAILED);
+    retrying.retryNextPut();
     Checkpoint v1 = store.compareAndSet(Checkpoint.pending(ID), 0);
-    faulty.failNextPut(PutFault.LAND_THEN_PRECONDITION_FAILED);
+    retrying.retryNextPut();
 
     Checkpoint v2 = store.compareAndSet(v1.withCursor(1), 1);
 
@@ -201,7 +212,7 @@ abstract class ObjectStoreCheckpointStoreTests extends EmbeddedCheckpointStoreTe
   @Test
   void putThatDidNotLandFailsWithTheStorageErrorAndChangesNothing() {
     Checkpoint v1 = store.compareAndSet(Checkpoint.pending(ID), 0);
-    faulty.failNextPut(PutFault.FAIL_WITHOUT_LANDING);
+    faulty.failNth(Operation.PUT, 1);
 
     assertThatThrownBy(() -> store.compareAndSet(v1.withCursor(1), 1))
         .isInstanceOf(StorageException.class)
@@ -214,7 +225,7 @@ abstract class ObjectStoreCheckpointStoreTests extends EmbeddedCheckpointStoreTe
 
   @Test
   void leaseAcquiredDespiteLostAcknowledgementIsHeld() {
-    faulty.failNextPut(PutFault.LAND_THEN_TIMEOUT);
+    faulty.crashAfterWrite(Operation.PUT, 1);
 
     Checkpoint held = store.tryAcquireLease(ID, "worker-a", Duration.ofMinutes(5), clock.instant()).orElseThrow();
 
@@ -225,7 +236,7 @@ abstract class ObjectStoreCheckpointStoreTests extends EmbeddedCheckpointStoreTe
   @Test
   void interruptedDeleteLeavesTombstoneThatReadsAsAbsentAndIsReplacedAfterGrace() {
     Checkpoint v1 = store.compareAndSet(Checkpoint.pending(ID), 0);
-    faulty.failNextDelete();
+    faulty.failWhere(Operation.DELETE, KEY::equals);
 
     assertThat(store.delete(ID, v1.version())).isTrue();
 
@@ -244,6 +255,35 @@ abstract class ObjectStoreCheckpointStoreTests extends EmbeddedCheckpointStoreTe
 
     assertThat(recreated.version()).isEqualTo(1);
     assertThat(store.get(ID)).contains(recreated);
+  }
+
+  @Test
+  void deleteSucceedsWhenRemovingTheTombstoneFails() {
+    Checkpoint v1 = store.compareAndSet(Checkpoint.pending(ID), 0);
+    faulty.failNth(Operation.DELETE, 1);
+
+    assertThat(store.delete(ID, v1.version())).isTrue();
+
+    assertThat(backing.stat(KEY)).isPresent();
+    assertThat(store.get(ID)).isEmpty();
+  }
+
+  @Test
+  void racingWritersThroughSeparateStoresOnOneDirectoryHaveExactlyOneWinner() throws Exception {
+    Checkpoint v1 = store.compareAndSet(Checkpoint.pending(ID), 0);
+
+    List<Optional<Checkpoint>> outcomes = race(i -> {
+      try (LocalObjectStore own = new LocalObjectStore(root)) {
+        ObjectStoreCheckpointStore writer = new ObjectStoreCheckpointStore(own, "_checkpoints/", clock);
+        return Optional.of(writer.compareAndSet(v1.withCursor(i + 1), 1));
+      } catch (CheckpointConflictException lost) {
+        return Optional.empty();
+      }
+    });
+
+    List<Checkpoint> winners = outcomes.stream().flatMap(Optional::stream).toList();
+    assertThat(winners).hasSize(1);
+    assertThat(store.get(ID)).contains(winners.get(0));
   }
 
   @Test

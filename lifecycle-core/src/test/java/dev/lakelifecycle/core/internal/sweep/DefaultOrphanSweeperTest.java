@@ -1,0 +1,626 @@
+package dev.lakelifecycle.core.internal.sweep;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lakelifecycle.api.DataFile;
+import dev.lakelifecycle.api.IncompleteValidSetException;
+import dev.lakelifecycle.api.PartitionSpec;
+import dev.lakelifecycle.api.StorageException;
+import dev.lakelifecycle.api.TableId;
+import dev.lakelifecycle.api.TableSchema;
+import dev.lakelifecycle.api.catalog.CatalogTable;
+import dev.lakelifecycle.api.checkpoint.Checkpoint;
+import dev.lakelifecycle.api.checkpoint.CheckpointStore;
+import dev.lakelifecycle.api.storage.DeleteResult;
+import dev.lakelifecycle.api.storage.ObjectInfo;
+import dev.lakelifecycle.api.sweep.SweepAction;
+import dev.lakelifecycle.api.sweep.SweepResult;
+import dev.lakelifecycle.core.LifecycleConfig;
+import dev.lakelifecycle.core.catalog.ManifestCatalog;
+import dev.lakelifecycle.core.checkpoint.InMemoryCheckpointStore;
+import dev.lakelifecycle.core.storage.LocalObjectStore;
+import dev.lakelifecycle.testkit.MutableClock;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The sweeper against a real {@link LocalObjectStore} and a real {@link ManifestCatalog} in a temporary
+ * directory. The clock stands 30 days after the real time, so every file written by the test is 30 days old
+ * unless {@link #ageOf(String, Duration)} says otherwise (the local store reports real modification times).
+ */
+class DefaultOrphanSweeperTest {
+  private static final TableId T = TableId.of("acme", "prod", "t");
+  private static final TableId T_2 = TableId.of("acme", "prod", "t_2");
+  private static final TableId U = TableId.of("acme", "prod", "u");
+  private static final TableSchema SCHEMA = TableSchema.builder()
+      .required("ts", TableSchema.Type.TIMESTAMP).column("msg", TableSchema.Type.STRING).build();
+  private static final PartitionSpec SPEC = PartitionSpec.daily("ts");
+  private static final String PARTITION = "day=2026-01-15";
+  private static final Duration DAY = Duration.ofHours(24);
+  private static final Pattern VERSION_DOC = Pattern.compile("/_lifecycle/v\\d+\\.json$");
+
+  @TempDir Path root;
+
+  private MutableClock clock;
+  private InterceptingObjectStore store;
+  private InterceptingCatalog catalog;
+  private CheckpointStore checkpoints;
+  private SimpleMeterRegistry registry;
+  private DefaultOrphanSweeper sweeper;
+  private int commits;
+
+  @BeforeEach
+  void setUp() {
+    clock = MutableClock.at(Instant.now().plus(Duration.ofDays(30)).truncatedTo(ChronoUnit.SECONDS));
+    store = new InterceptingObjectStore(new LocalObjectStore(root));
+    catalog = new InterceptingCatalog(new ManifestCatalog(store, clock));
+    checkpoints = new InMemoryCheckpointStore(clock);
+    registry = new SimpleMeterRegistry();
+    sweeper = new DefaultOrphanSweeper(store, catalog, checkpoints, LifecycleConfig.Sweep.DEFAULTS, clock, registry);
+    for (TableId id : List.of(T, T_2, U)) {
+      catalog.createTable(id, SCHEMA, SPEC);
+    }
+  }
+
+  @AfterEach
+  void tearDown() {
+    catalog.close();
+    checkpoints.close();
+    store.close();
+  }
+
+  // ---------------------------------------------------------------------------------------------- phases
+
+  @Test
+  void deletesUnreferencedOldFilesAndReportsTheExactCount() {
+    List<String> live = commitFiles(T, "a.parquet", "b.parquet");
+    List<String> orphans = writeFiles(T, "orphan-1.parquet", "orphan-2.parquet", "orphan-3.parquet");
+
+    SweepResult r = sweeper.sweep(T).execute();
+
+    assertThat(r.table()).isEqualTo(T);
+    assertThat(r.dryRun()).isFalse();
+    assertThat(r.orphans()).containsExactlyInAnyOrderElementsOf(locations(orphans));
+    assertThat(r.filesDeleted()).isEqualTo(3);
+    assertThat(r.bytesFreed()).isEqualTo(orphans.stream().mapToLong(this::contentLength).sum());
+    assertThat(r.failed()).isEmpty();
+    assertThat(r.referencedFiles()).isEqualTo(catalog.loadTable(T).referencedLocations().size());
+    assertThat(r.filesScanned()).isEqualTo(r.referencedFiles() + 3);
+    assertThat(orphans).noneMatch(this::exists);
+    assertThat(live).allMatch(this::exists);
+    assertTableIntact(T, live);
+  }
+
+  @Test
+  void neverDeletesAnyReferencedFileDataOrMetadata() {
+    List<String> live = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      live.addAll(commitFiles(T, "f" + i + ".parquet"));
+    }
+    Set<String> referenced = catalog.loadTable(T).referencedLocations();
+    assertThat(referenced).as("the catalog references its own metadata too").hasSizeGreaterThan(live.size());
+    List<String> supersededVersions = unreferencedMetadata(T);
+    assertThat(supersededVersions).as("version documents the catalog no longer needs").isNotEmpty();
+
+    SweepResult r = sweeper.sweep(T).execute();
+
+    assertThat(r.orphans()).containsExactlyInAnyOrderElementsOf(locations(supersededVersions));
+    assertThat(r.filesDeleted()).isEqualTo(supersededVersions.size());
+    for (String location : referenced) {
+      assertThat(exists(store.keyOf(location).orElseThrow())).as(location).isTrue();
+    }
+    assertTableIntact(T, live);
+  }
+
+  @Test
+  void neverDeletesAFileYoungerThanTheGracePeriod() {
+    commitFiles(T, "a.parquet");
+    String young = writeFiles(T, "young.parquet").get(0);
+    String exactlyGrace = writeFiles(T, "exactly-grace.parquet").get(0);
+    String old = writeFiles(T, "old.parquet").get(0);
+    ageOf(young, DAY.minusMinutes(1));
+    ageOf(exactlyGrace, DAY);
+    ageOf(old, DAY.plusMinutes(1));
+
+    SweepResult first = sweeper.sweep(T).olderThan(DAY).execute();
+
+    assertThat(first.orphans()).containsExactly(store.location(old));
+    assertThat(exists(young)).isTrue();
+    assertThat(exists(exactlyGrace)).as("only strictly older files may go").isTrue();
+    assertThat(exists(old)).isFalse();
+
+    clock.advance(Duration.ofMinutes(2));
+    SweepResult later = sweeper.sweep(T).olderThan(DAY).execute();
+
+    assertThat(later.orphans()).containsExactlyInAnyOrderElementsOf(locations(List.of(young, exactlyGrace)));
+    assertThat(exists(young)).isFalse();
+  }
+
+  @Test
+  void dryRunDeletesNothingButReportsTheOrphansARealRunDeletes() {
+    commitFiles(T, "a.parquet");
+    List<String> orphans = writeFiles(T, "x.parquet", "y.parquet");
+
+    SweepResult dry = sweeper.sweep(T).dryRun(true).execute();
+
+    assertThat(dry.dryRun()).isTrue();
+    assertThat(dry.filesDeleted()).isZero();
+    assertThat(dry.bytesFreed()).isZero();
+    assertThat(dry.orphans()).containsExactlyInAnyOrderElementsOf(locations(orphans));
+    assertThat(orphans).allMatch(this::exists);
+    assertThat(store.deleteCalls()).isEmpty();
+    assertThat(checkpoints.get("sweep/" + T.path())).as("a dry run writes no progress").isEmpty();
+
+    SweepResult real = sweeper.sweep(T).execute();
+
+    assertThat(real.orphans()).isEqualTo(dry.orphans());
+    assertThat(real.filesDeleted()).isEqualTo(2);
+  }
+
+  @Test
+  void neverTouchesASiblingTableNorAnythingElseUnderTheParent() {
+    List<String> liveT = commitFiles(T, "a.parquet");
+    List<String> liveT2 = commitFiles(T_2, "a.parquet");
+    List<String> liveU = commitFiles(U, "a.parquet");
+    List<String> orphanT = writeFiles(T, "orphan.parquet");
+    List<String> orphanT2 = writeFiles(T_2, "orphan.parquet");
+    List<String> orphanU = writeFiles(U, "orphan.parquet");
+    String parentStray = put("acme/prod/stray.parquet");
+    String prefixTwin = put("acme/prod/t.parquet");
+    String otherTenant = put("other/prod/t/data/" + PARTITION + "/orphan.parquet");
+
+    SweepResult r = sweeper.sweep(T).execute();
+
+    assertThat(r.orphans()).containsExactlyElementsOf(locations(orphanT));
+    assertThat(exists(orphanT.get(0))).isFalse();
+    for (String key : List.of(orphanT2.get(0), orphanU.get(0), parentStray, prefixTwin, otherTenant)) {
+      assertThat(exists(key)).as(key).isTrue();
+    }
+    assertThat(store.deleteCalls()).flatMap(keys -> keys).allMatch(k -> k.startsWith(T.path() + "/"));
+    assertTableIntact(T, liveT);
+    assertTableIntact(T_2, liveT2);
+    assertTableIntact(U, liveU);
+  }
+
+  @Test
+  void skipsInFlightTemporaryFilesButSweepsUnreferencedCatalogMetadata() {
+    commitFiles(T, "a.parquet");
+    String hidden = put(T.path() + "/data/" + PARTITION + "/.part-0001.parquet");
+    String tmp = put(T.path() + "/data/" + PARTITION + "/b.parquet.tmp");
+    String inHiddenDir = put(T.path() + "/.staging/c.parquet");
+    String inTmpDir = put(T.path() + "/upload.tmp/d.parquet");
+    String staleMetadata = put(T.path() + "/_lifecycle/unreferenced-leftover.bin");
+
+    SweepResult r = sweeper.sweep(T).execute();
+
+    assertThat(r.orphans()).containsExactly(store.location(staleMetadata));
+    assertThat(exists(staleMetadata)).isFalse();
+    assertThat(List.of(hidden, tmp, inHiddenDir, inTmpDir)).allMatch(this::exists);
+  }
+
+  // ------------------------------------------------------------------------------------- the valid set
+
+  @Test
+  void refusesToSweepWhenAManifestObjectIsMissing() {
+    List<String> live = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      live.addAll(commitFiles(T, "f" + i + ".parquet"));
+    }
+    List<String> orphans = writeFiles(T, "orphan.parquet");
+    List<String> metadata = catalog.loadTable(T).referencedLocations().stream()
+        .map(l -> store.keyOf(l).orElseThrow())
+        .filter(k -> k.startsWith(T.path() + "/_lifecycle/") && !VERSION_DOC.matcher(k).find())
+        .sorted()
+        .collect(Collectors.toList());
+    assertThat(metadata).as("manifest objects under _lifecycle/, other than version documents").isNotEmpty();
+    store.delete(List.of(metadata.get(0)));
+
+    assertThatThrownBy(() -> sweeper.sweep(T).execute()).isInstanceOf(IncompleteValidSetException.class);
+
+    assertThat(store.deleteCalls()).hasSize(1);
+    assertThat(orphans).allMatch(this::exists);
+    assertThat(live).allMatch(this::exists);
+  }
+
+  @Test
+  void refusesToSweepWhenTheValidSetIsEmptyForATableWithData() {
+    List<String> live = commitFiles(T, "a.parquet");
+    catalog.rewriteReferenced(refs -> Set.of());
+
+    assertThatThrownBy(() -> sweeper.sweep(T).execute())
+        .isInstanceOf(IncompleteValidSetException.class)
+        .hasMessageContaining(T.path())
+        .hasMessageContaining("references no file");
+
+    assertThat(store.deleteCalls()).isEmpty();
+    assertThat(live).allMatch(this::exists);
+  }
+
+  @Test
+  void refusesToSweepWhenAReferencedLocationIsOutsideTheStore() {
+    List<String> live = commitFiles(T, "a.parquet");
+    writeFiles(T, "orphan.parquet");
+    String foreign = "s3://elsewhere/acme/prod/t/data/" + PARTITION + "/a.parquet";
+    catalog.rewriteReferenced(refs -> {
+      Set<String> out = new HashSet<>(refs);
+      out.add(foreign);
+      return out;
+    });
+
+    assertThatThrownBy(() -> sweeper.sweep(T).execute())
+        .isInstanceOf(IncompleteValidSetException.class)
+        .hasMessageContaining(foreign)
+        .hasMessageContaining("nothing was deleted");
+
+    assertThat(store.deleteCalls()).isEmpty();
+    assertThat(live).allMatch(this::exists);
+  }
+
+  @Test
+  void keepsAFileCommittedBetweenTheValidSetAndTheDeletion() {
+    commitFiles(T, "a.parquet");
+    String lateCommit = writeFiles(T, "late.parquet").get(0);
+    String orphan = writeFiles(T, "orphan.parquet").get(0);
+    // The sweep's first load builds the valid set, its second revalidates: the commit lands in between,
+    // after the listing saw the file unreferenced.
+    int before = catalog.loads();
+    catalog.beforeLoad((n, real) -> {
+      if (n == before + 2) {
+        real.loadTable(T).commitAppend("late", List.of(dataFile(lateCommit)));
+      }
+    });
+
+    SweepResult r = sweeper.sweep(T).execute();
+
+    assertThat(catalog.loads() - before).isEqualTo(2);
+    assertThat(r.orphans()).containsExactly(store.location(orphan));
+    assertThat(exists(lateCommit)).isTrue();
+    assertThat(exists(orphan)).isFalse();
+    assertThat(catalog.loadTable(T).liveFiles()).extracting(DataFile::location).contains(store.location(lateCommit));
+  }
+
+  @Test
+  void keepsOutputsOfAPendingCompactionButNotOfACompletedOne() {
+    commitFiles(T, "a.parquet");
+    String pendingOutput = writeFiles(T, "compacted-pending.parquet").get(0);
+    String completedOutput = writeFiles(T, "compacted-done.parquet").get(0);
+    String siblingOutput = writeFiles(T, "claimed-by-t_2.parquet").get(0);
+    checkpoints.compareAndSet(Checkpoint.pending("compaction/" + T.path())
+        .withMetadata(Map.of(DefaultOrphanSweeper.OUTPUT_LOCATIONS, List.of(store.location(pendingOutput)))), 0);
+    checkpoints.compareAndSet(Checkpoint.pending("compaction/" + T.path() + "/old-run")
+        .withStatus(Checkpoint.Status.COMPLETED)
+        .withMetadata(Map.of(DefaultOrphanSweeper.OUTPUT_LOCATIONS, List.of(store.location(completedOutput)))), 0);
+    // A sibling's checkpoint id shares the prefix "compaction/acme/prod/t": it must not protect t's files.
+    checkpoints.compareAndSet(Checkpoint.pending("compaction/" + T_2.path())
+        .withMetadata(Map.of(DefaultOrphanSweeper.OUTPUT_LOCATIONS, List.of(store.location(siblingOutput)))), 0);
+
+    SweepResult r = sweeper.sweep(T).execute();
+
+    assertThat(exists(pendingOutput)).isTrue();
+    assertThat(r.orphans()).containsExactlyInAnyOrderElementsOf(locations(List.of(completedOutput, siblingOutput)));
+  }
+
+  @Test
+  void refusesToSweepWhenAPendingCompactionsOutputsAreUnreadable() {
+    commitFiles(T, "a.parquet");
+    String orphan = writeFiles(T, "orphan.parquet").get(0);
+    checkpoints.compareAndSet(Checkpoint.pending("compaction/" + T.path())
+        .withMetadata(Map.of(DefaultOrphanSweeper.OUTPUT_LOCATIONS, "not-a-list")), 0);
+
+    assertThatThrownBy(() -> sweeper.sweep(T).execute())
+        .isInstanceOf(IncompleteValidSetException.class)
+        .hasMessageContaining("compaction/" + T.path())
+        .hasMessageContaining(DefaultOrphanSweeper.OUTPUT_LOCATIONS);
+    assertThat(exists(orphan)).isTrue();
+  }
+
+  @Test
+  void refusesToSweepWhenTheListingIsNotInKeyOrder() {
+    List<String> live = commitFiles(T, "a.parquet", "b.parquet");
+    List<String> orphans = writeFiles(T, "orphan.parquet");
+    // A sorted merge against an unsorted listing would step past referenced keys and call them orphans.
+    store.onList(listing -> {
+      List<ObjectInfo> all = listing.collect(Collectors.toList());
+      java.util.Collections.reverse(all);
+      return all.stream();
+    });
+
+    assertThatThrownBy(() -> sweeper.sweep(T).execute())
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining("not in UTF-8 binary key order")
+        .hasMessageContaining("nothing was deleted");
+
+    assertThat(store.deleteCalls()).isEmpty();
+    assertThat(orphans).allMatch(this::exists);
+    assertThat(live).allMatch(this::exists);
+  }
+
+  @Test
+  void keepsAFileTheCatalogNamesVerbatimWhenTheStoreNormalisesItsLocationToAnotherKey() {
+    List<String> live = commitFiles(T, "pct%20literal.parquet");
+    String orphan = writeFiles(T, "orphan.parquet").get(0);
+    // The sweeper's view of the store decodes '%20' (a lossy normalisation); the catalog's does not.
+    InterceptingObjectStore lossy = new InterceptingObjectStore(store);
+    lossy.onKeyOf(key -> key.map(k -> k.replace("%20", " ")));
+    DefaultOrphanSweeper lossySweeper = new DefaultOrphanSweeper(lossy, catalog, checkpoints,
+        LifecycleConfig.Sweep.DEFAULTS, clock, registry);
+
+    SweepResult r = lossySweeper.sweep(T).execute();
+
+    assertThat(r.orphans()).containsExactly(store.location(orphan));
+    assertThat(live).allMatch(this::exists);
+    assertTableIntact(T, live);
+  }
+
+  // ---------------------------------------------------------------------------------------- settings
+
+  @Test
+  void refusesAGracePeriodBelowTheFloorNamingValueFloorAndFix() {
+    assertThatThrownBy(() -> sweeper.sweep(T).olderThan(Duration.ofMinutes(30)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("PT30M")
+        .hasMessageContaining("PT1H")
+        .hasMessageContaining("sweep.min_grace_period_hours");
+    assertThat(sweeper.sweep(T).olderThan(Duration.ofHours(1))).isNotNull();
+  }
+
+  @Test
+  void refusesBatchSizesOutsideOneToAThousand() {
+    assertThatThrownBy(() -> sweeper.sweep(T).batchSize(0)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("1 to 1000");
+    assertThatThrownBy(() -> sweeper.sweep(T).batchSize(1001)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("1001");
+    assertThat(sweeper.sweep(T).batchSize(1)).isNotNull();
+    assertThat(sweeper.sweep(T).batchSize(1000)).isNotNull();
+  }
+
+  @Test
+  void refusesASettingGivenTwice() {
+    SweepAction action = sweeper.sweep(T).olderThan(DAY).dryRun(true).batchSize(10);
+    assertThatThrownBy(() -> action.olderThan(DAY.multipliedBy(2))).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("olderThan");
+    assertThatThrownBy(() -> action.dryRun(false)).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> action.batchSize(20)).isInstanceOf(IllegalStateException.class);
+  }
+
+  // ------------------------------------------------------------------------------- batches and failures
+
+  @Test
+  void deletesTwoThousandFiveHundredOrphansInThreeBatchesOfAtMostAThousand() {
+    List<String> live = commitFiles(T, "a.parquet");
+    List<String> orphans = new ArrayList<>();
+    // Written straight to disk, as a crashed writer leaves them: 2,500 durable puts would take half a minute.
+    for (int i = 0; i < 2_500; i++) {
+      orphans.add(writeDirectly(String.format("%s/data/%s/orphan-%05d.parquet", T.path(), PARTITION, i)));
+    }
+    assertThat(store.stat(orphans.get(0))).isPresent();
+
+    SweepResult r = sweeper.sweep(T).batchSize(1000).execute();
+
+    assertThat(store.deleteCalls()).extracting(List::size).containsExactly(1000, 1000, 500);
+    assertThat(r.filesDeleted()).isEqualTo(2_500);
+    assertThat(r.orphans()).hasSize(2_500);
+    assertThat(orphans).noneMatch(this::exists);
+    assertTableIntact(T, live);
+    Checkpoint progress = checkpoints.get("sweep/" + T.path()).orElseThrow();
+    assertThat(progress.status()).isEqualTo(Checkpoint.Status.COMPLETED);
+    assertThat(progress.cursor()).isEqualTo(3);
+    assertThat(counter("files.deleted")).isEqualTo(2_500);
+  }
+
+  @Test
+  void reportsFailedDeletesWithoutCountingThemAndTheNextRunDeletesThem() {
+    commitFiles(T, "a.parquet");
+    List<String> orphans = writeFiles(T, "o1.parquet", "o2.parquet", "o3.parquet", "o4.parquet");
+    Set<String> stubborn = Set.of(orphans.get(1), orphans.get(3));
+    store.onDelete((call, keys, real) -> {
+      List<String> allowed = keys.stream().filter(k -> !stubborn.contains(k)).collect(Collectors.toList());
+      DeleteResult done = real.delete(allowed);
+      Map<String, String> failed = new HashMap<>(done.failed());
+      keys.stream().filter(stubborn::contains).forEach(k -> failed.put(k, "AccessDenied: simulated"));
+      return new DeleteResult(done.deleted(), failed);
+    });
+
+    SweepResult first = sweeper.sweep(T).execute();
+
+    assertThat(first.filesDeleted()).isEqualTo(2);
+    assertThat(first.bytesFreed()).isEqualTo(contentLength(orphans.get(0)) + contentLength(orphans.get(2)));
+    assertThat(first.failed()).containsOnlyKeys(locations(new ArrayList<>(stubborn)))
+        .containsValue("AccessDenied: simulated");
+    assertThat(stubborn).allMatch(this::exists);
+    assertThat(counter("deletion.failures")).isEqualTo(2);
+
+    store.onDelete((call, keys, real) -> real.delete(keys));
+    SweepResult next = sweeper.sweep(T).execute();
+
+    assertThat(next.filesDeleted()).isEqualTo(2);
+    assertThat(next.failed()).isEmpty();
+    assertThat(orphans).noneMatch(this::exists);
+  }
+
+  @Test
+  void resumesAfterACrashMidSweepAndFinishesTheJob() {
+    List<String> live = commitFiles(T, "a.parquet", "b.parquet");
+    List<String> orphans = new ArrayList<>();
+    for (int i = 0; i < 25; i++) {
+      orphans.add(put(String.format("%s/data/%s/orphan-%02d.parquet", T.path(), PARTITION, i)));
+    }
+    store.onDelete((call, keys, real) -> {
+      if (call == 2) {
+        throw new StorageException("simulated crash during delete batch 2");
+      }
+      return real.delete(keys);
+    });
+
+    assertThatThrownBy(() -> sweeper.sweep(T).batchSize(10).execute()).isInstanceOf(StorageException.class);
+
+    Checkpoint crashed = checkpoints.get("sweep/" + T.path()).orElseThrow();
+    assertThat(crashed.status()).isEqualTo(Checkpoint.Status.PENDING);
+    assertThat(crashed.cursor()).isEqualTo(1);
+    assertThat(crashed.metadata()).containsEntry(DefaultOrphanSweeper.LAST_DELETED_KEY, orphans.get(9));
+    assertThat(orphans.subList(0, 10)).noneMatch(this::exists);
+    assertThat(orphans.subList(10, 25)).allMatch(this::exists);
+
+    store.onDelete((call, keys, real) -> real.delete(keys));
+    int loadsBefore = catalog.loads();
+    SweepResult resumed = sweeper.sweep(T).batchSize(10).execute();
+
+    assertThat(catalog.loads() - loadsBefore).as("a resumed sweep builds a fresh valid set").isEqualTo(2);
+    assertThat(resumed.orphans()).containsExactlyElementsOf(locations(orphans.subList(10, 25)));
+    assertThat(resumed.filesDeleted()).isEqualTo(15);
+    assertThat(orphans).noneMatch(this::exists);
+    assertTableIntact(T, live);
+    Checkpoint done = checkpoints.get("sweep/" + T.path()).orElseThrow();
+    assertThat(done.status()).isEqualTo(Checkpoint.Status.COMPLETED);
+    assertThat(done.cursor()).isEqualTo(3);
+
+    SweepResult afterwards = sweeper.sweep(T).execute();
+    assertThat(afterwards.filesScanned()).as("a completed sweep is not resumed: the next lists everything")
+        .isEqualTo(afterwards.referencedFiles());
+    assertThat(afterwards.orphans()).isEmpty();
+  }
+
+  @Test
+  void handlesKeysWithSpecialCharacters() {
+    List<String> names = List.of("with space.parquet", "colon:x.parquet", "pct%20literal.parquet",
+        "eq=1.parquet", "tilde~x.parquet", "caf\u00e9.parquet", "full\uff01width.parquet",
+        "emoji\ud83d\ude00.parquet");
+    List<String> live = new ArrayList<>();
+    List<String> orphans = new ArrayList<>();
+    for (String name : names) {
+      live.addAll(commitFiles(T, "live " + name));
+      orphans.addAll(writeFiles(T, "orphan " + name));
+    }
+
+    List<String> expected = new ArrayList<>(orphans);
+    expected.addAll(unreferencedMetadata(T));
+
+    SweepResult r = sweeper.sweep(T).execute();
+
+    assertThat(r.orphans()).containsExactlyInAnyOrderElementsOf(locations(expected));
+    assertThat(r.filesDeleted()).isEqualTo(expected.size());
+    assertThat(orphans).noneMatch(this::exists);
+    assertThat(live).allMatch(this::exists);
+    assertTableIntact(T, live);
+  }
+
+  @Test
+  void recordsRunMetricsTaggedByTable() {
+    commitFiles(T, "a.parquet");
+    writeFiles(T, "o1.parquet", "o2.parquet");
+
+    SweepResult dry = sweeper.sweep(T).dryRun(true).execute();
+    SweepResult real = sweeper.sweep(T).execute();
+
+    assertThat(counter("runs")).isEqualTo(2);
+    assertThat(counter("files.scanned")).isEqualTo(dry.filesScanned() + real.filesScanned());
+    assertThat(counter("orphans.identified")).isEqualTo(4);
+    assertThat(counter("files.deleted")).isEqualTo(2);
+    assertThat(counter("bytes.freed")).isEqualTo(real.bytesFreed());
+    assertThat(counter("deletion.failures")).isZero();
+    assertThat(registry.get("lifecycle.sweep.duration").tag("table", "t").timer().count()).isEqualTo(2);
+  }
+
+  // --------------------------------------------------------------------------------------------- helpers
+
+  private List<String> commitFiles(TableId table, String... names) {
+    List<String> keys = writeFiles(table, names);
+    CatalogTable t = catalog.loadTable(table);
+    t.commitAppend("commit-" + (++commits), keys.stream().map(this::dataFile).collect(Collectors.toList()));
+    return keys;
+  }
+
+  /** Keys under the table's _lifecycle/ that the catalog does not reference (superseded version documents). */
+  private List<String> unreferencedMetadata(TableId table) {
+    Set<String> referencedKeys = catalog.loadTable(table).referencedLocations().stream()
+        .map(l -> store.keyOf(l).orElseThrow()).collect(Collectors.toSet());
+    try (var listing = store.list(table.path() + "/_lifecycle/")) {
+      return listing.map(ObjectInfo::key).filter(k -> !referencedKeys.contains(k)).collect(Collectors.toList());
+    }
+  }
+
+  private List<String> writeFiles(TableId table, String... names) {
+    List<String> keys = new ArrayList<>();
+    for (String name : names) {
+      keys.add(put(table.path() + "/data/" + PARTITION + "/" + name));
+    }
+    return keys;
+  }
+
+  private String put(String key) {
+    store.put(key, ("content of " + key).getBytes(StandardCharsets.UTF_8));
+    return key;
+  }
+
+  private String writeDirectly(String key) {
+    try {
+      Path file = root.resolve(key);
+      Files.createDirectories(file.getParent());
+      Files.write(file, ("content of " + key).getBytes(StandardCharsets.UTF_8));
+      return key;
+    } catch (IOException e) {
+      throw new IllegalStateException("Cannot write " + key, e);
+    }
+  }
+
+  private long contentLength(String key) {
+    return ("content of " + key).getBytes(StandardCharsets.UTF_8).length;
+  }
+
+  private DataFile dataFile(String key) {
+    return new DataFile(store.location(key), PARTITION, contentLength(key), 1, "sweeper-test", clock.instant(),
+        Map.of());
+  }
+
+  private boolean exists(String key) {
+    return store.stat(key).isPresent();
+  }
+
+  private List<String> locations(List<String> keys) {
+    return keys.stream().map(store::location).collect(Collectors.toList());
+  }
+
+  /** Makes the object at {@code key} {@code age} old by the test clock. */
+  private void ageOf(String key, Duration age) {
+    Instant mtime = clock.instant().minus(age);
+    try {
+      Files.setLastModifiedTime(root.resolve(key), FileTime.from(mtime));
+    } catch (IOException e) {
+      throw new IllegalStateException("Cannot set the modification time of " + key, e);
+    }
+    assertThat(store.stat(key).orElseThrow().lastModified()).as("mtime of %s", key).isEqualTo(mtime);
+  }
+
+  private void assertTableIntact(TableId table, List<String> expectedLive) {
+    CatalogTable t = catalog.loadTable(table);
+    assertThat(t.liveFiles()).extracting(DataFile::location).containsExactlyInAnyOrderElementsOf(locations(expectedLive));
+    for (String location : t.referencedLocations()) {
+      assertThat(exists(store.keyOf(location).orElseThrow())).as(location).isTrue();
+    }
+  }
+
+  private double counter(String name) {
+    return registry.get("lifecycle.sweep." + name).tags("tenant", "acme", "dataset", "prod", "table", "t")
+        .counter().count();
+  }
+}
