@@ -30,7 +30,9 @@
  *
  * <p>Cost of a commit: one manifest per partition it changes (all files of that partition), one
  * manifest list (one entry per partition with live files), one version document (one entry per
- * retained snapshot). Snapshot expiry keeps the version document small.
+ * retained snapshot). When a commit writes more than two objects they are written up to 8 at a time
+ * on the catalog's own daemon threads (released by {@code close()}). Snapshot expiry keeps the version
+ * document small; a table whose snapshots never expire grows its version document without bound.
  *
  * <h2>Commit protocol</h2>
  *
