@@ -38,6 +38,7 @@ import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -157,6 +158,14 @@ final class ManifestTable implements CatalogTable {
   public Set<String> referencedLocations() {
     catalog.ensureOpen();
     return Collections.unmodifiableSet(meta.referencedLocations(id));
+  }
+
+  /** Streams the valid set manifest by manifest (see {@link CatalogTable#forEachReferencedLocation}). */
+  @Override
+  public void forEachReferencedLocation(Consumer<String> action) {
+    Objects.requireNonNull(action, "action");
+    catalog.ensureOpen();
+    meta.forEachReferencedLocation(id, action);
   }
 
   // ---- commits ---------------------------------------------------------------------------------

@@ -100,10 +100,10 @@ class DefaultOrphanSweeperTest {
 
     assertThat(r.table()).isEqualTo(T);
     assertThat(r.dryRun()).isFalse();
-    assertThat(r.orphans()).containsExactlyInAnyOrderElementsOf(locations(orphans));
+    assertThat(r.orphanSample()).containsExactlyInAnyOrderElementsOf(locations(orphans));
     assertThat(r.filesDeleted()).isEqualTo(3);
     assertThat(r.bytesFreed()).isEqualTo(orphans.stream().mapToLong(this::contentLength).sum());
-    assertThat(r.failed()).isEmpty();
+    assertThat(r.failedSample()).isEmpty();
     assertThat(r.referencedFiles()).isEqualTo(catalog.loadTable(T).referencedLocations().size());
     assertThat(r.filesScanned()).isEqualTo(r.referencedFiles() + 3);
     assertThat(orphans).noneMatch(this::exists);
@@ -124,7 +124,7 @@ class DefaultOrphanSweeperTest {
 
     SweepResult r = sweeper.sweep(T).execute();
 
-    assertThat(r.orphans()).containsExactlyInAnyOrderElementsOf(locations(supersededVersions));
+    assertThat(r.orphanSample()).containsExactlyInAnyOrderElementsOf(locations(supersededVersions));
     assertThat(r.filesDeleted()).isEqualTo(supersededVersions.size());
     for (String location : referenced) {
       assertThat(exists(store.keyOf(location).orElseThrow())).as(location).isTrue();
@@ -144,7 +144,7 @@ class DefaultOrphanSweeperTest {
 
     SweepResult first = sweeper.sweep(T).olderThan(DAY).execute();
 
-    assertThat(first.orphans()).containsExactly(store.location(old));
+    assertThat(first.orphanSample()).containsExactly(store.location(old));
     assertThat(exists(young)).isTrue();
     assertThat(exists(exactlyGrace)).as("only strictly older files may go").isTrue();
     assertThat(exists(old)).isFalse();
@@ -152,7 +152,7 @@ class DefaultOrphanSweeperTest {
     clock.advance(Duration.ofMinutes(2));
     SweepResult later = sweeper.sweep(T).olderThan(DAY).execute();
 
-    assertThat(later.orphans()).containsExactlyInAnyOrderElementsOf(locations(List.of(young, exactlyGrace)));
+    assertThat(later.orphanSample()).containsExactlyInAnyOrderElementsOf(locations(List.of(young, exactlyGrace)));
     assertThat(exists(young)).isFalse();
   }
 
@@ -166,14 +166,14 @@ class DefaultOrphanSweeperTest {
     assertThat(dry.dryRun()).isTrue();
     assertThat(dry.filesDeleted()).isZero();
     assertThat(dry.bytesFreed()).isZero();
-    assertThat(dry.orphans()).containsExactlyInAnyOrderElementsOf(locations(orphans));
+    assertThat(dry.orphanSample()).containsExactlyInAnyOrderElementsOf(locations(orphans));
     assertThat(orphans).allMatch(this::exists);
     assertThat(store.deleteCalls()).isEmpty();
     assertThat(checkpoints.get("sweep/" + T.path())).as("a dry run writes no progress").isEmpty();
 
     SweepResult real = sweeper.sweep(T).execute();
 
-    assertThat(real.orphans()).isEqualTo(dry.orphans());
+    assertThat(real.orphanSample()).isEqualTo(dry.orphanSample());
     assertThat(real.filesDeleted()).isEqualTo(2);
   }
 
@@ -191,7 +191,7 @@ class DefaultOrphanSweeperTest {
 
     SweepResult r = sweeper.sweep(T).execute();
 
-    assertThat(r.orphans()).containsExactlyElementsOf(locations(orphanT));
+    assertThat(r.orphanSample()).containsExactlyElementsOf(locations(orphanT));
     assertThat(exists(orphanT.get(0))).isFalse();
     for (String key : List.of(orphanT2.get(0), orphanU.get(0), parentStray, prefixTwin, otherTenant)) {
       assertThat(exists(key)).as(key).isTrue();
@@ -213,7 +213,7 @@ class DefaultOrphanSweeperTest {
 
     SweepResult r = sweeper.sweep(T).execute();
 
-    assertThat(r.orphans()).containsExactly(store.location(staleMetadata));
+    assertThat(r.orphanSample()).containsExactly(store.location(staleMetadata));
     assertThat(exists(staleMetadata)).isFalse();
     assertThat(List.of(hidden, tmp, inHiddenDir, inTmpDir)).allMatch(this::exists);
   }
@@ -293,7 +293,7 @@ class DefaultOrphanSweeperTest {
     SweepResult r = sweeper.sweep(T).execute();
 
     assertThat(catalog.loads() - before).isEqualTo(2);
-    assertThat(r.orphans()).containsExactly(store.location(orphan));
+    assertThat(r.orphanSample()).containsExactly(store.location(orphan));
     assertThat(exists(lateCommit)).isTrue();
     assertThat(exists(orphan)).isFalse();
     assertThat(catalog.loadTable(T).liveFiles()).extracting(DataFile::location).contains(store.location(lateCommit));
@@ -317,7 +317,7 @@ class DefaultOrphanSweeperTest {
     SweepResult r = sweeper.sweep(T).execute();
 
     assertThat(exists(pendingOutput)).isTrue();
-    assertThat(r.orphans()).containsExactlyInAnyOrderElementsOf(locations(List.of(completedOutput, siblingOutput)));
+    assertThat(r.orphanSample()).containsExactlyInAnyOrderElementsOf(locations(List.of(completedOutput, siblingOutput)));
   }
 
   @Test
@@ -367,7 +367,7 @@ class DefaultOrphanSweeperTest {
 
     SweepResult r = lossySweeper.sweep(T).execute();
 
-    assertThat(r.orphans()).containsExactly(store.location(orphan));
+    assertThat(r.orphanSample()).containsExactly(store.location(orphan));
     assertThat(live).allMatch(this::exists);
     assertTableIntact(T, live);
   }
@@ -419,7 +419,9 @@ class DefaultOrphanSweeperTest {
 
     assertThat(store.deleteCalls()).extracting(List::size).containsExactly(1000, 1000, 500);
     assertThat(r.filesDeleted()).isEqualTo(2_500);
-    assertThat(r.orphans()).hasSize(2_500);
+    assertThat(r.orphansIdentified()).isEqualTo(2_500);
+    assertThat(r.orphanSample()).as("a bounded sample, the first in key order")
+        .containsExactlyElementsOf(locations(orphans.subList(0, SweepResult.SAMPLE_LIMIT)));
     assertThat(orphans).noneMatch(this::exists);
     assertTableIntact(T, live);
     Checkpoint progress = checkpoints.get("sweep/" + T.path()).orElseThrow();
@@ -445,7 +447,7 @@ class DefaultOrphanSweeperTest {
 
     assertThat(first.filesDeleted()).isEqualTo(2);
     assertThat(first.bytesFreed()).isEqualTo(contentLength(orphans.get(0)) + contentLength(orphans.get(2)));
-    assertThat(first.failed()).containsOnlyKeys(locations(new ArrayList<>(stubborn)))
+    assertThat(first.failedSample()).containsOnlyKeys(locations(new ArrayList<>(stubborn)))
         .containsValue("AccessDenied: simulated");
     assertThat(stubborn).allMatch(this::exists);
     assertThat(counter("deletion.failures")).isEqualTo(2);
@@ -454,7 +456,7 @@ class DefaultOrphanSweeperTest {
     SweepResult next = sweeper.sweep(T).execute();
 
     assertThat(next.filesDeleted()).isEqualTo(2);
-    assertThat(next.failed()).isEmpty();
+    assertThat(next.failedSample()).isEmpty();
     assertThat(orphans).noneMatch(this::exists);
   }
 
@@ -486,7 +488,7 @@ class DefaultOrphanSweeperTest {
     SweepResult resumed = sweeper.sweep(T).batchSize(10).execute();
 
     assertThat(catalog.loads() - loadsBefore).as("a resumed sweep builds a fresh valid set").isEqualTo(2);
-    assertThat(resumed.orphans()).containsExactlyElementsOf(locations(orphans.subList(10, 25)));
+    assertThat(resumed.orphanSample()).containsExactlyElementsOf(locations(orphans.subList(10, 25)));
     assertThat(resumed.filesDeleted()).isEqualTo(15);
     assertThat(orphans).noneMatch(this::exists);
     assertTableIntact(T, live);
@@ -497,7 +499,7 @@ class DefaultOrphanSweeperTest {
     SweepResult afterwards = sweeper.sweep(T).execute();
     assertThat(afterwards.filesScanned()).as("a completed sweep is not resumed: the next lists everything")
         .isEqualTo(afterwards.referencedFiles());
-    assertThat(afterwards.orphans()).isEmpty();
+    assertThat(afterwards.orphanSample()).isEmpty();
   }
 
   @Test
@@ -517,7 +519,7 @@ class DefaultOrphanSweeperTest {
 
     SweepResult r = sweeper.sweep(T).execute();
 
-    assertThat(r.orphans()).containsExactlyInAnyOrderElementsOf(locations(expected));
+    assertThat(r.orphanSample()).containsExactlyInAnyOrderElementsOf(locations(expected));
     assertThat(r.filesDeleted()).isEqualTo(expected.size());
     assertThat(orphans).noneMatch(this::exists);
     assertThat(live).allMatch(this::exists);
