@@ -66,14 +66,19 @@ final class CandidateLog implements AutoCloseable {
     return count;
   }
 
-  /** Ends appending and starts reading from the first candidate. */
+  /** Ends appending and (re)starts reading from the first candidate; may be called again to rewind. */
   void startReading() {
-    if (out == null) {
+    if (file == null) {
       return;
     }
     try {
-      out.close();
-      out = null;
+      if (out != null) {
+        out.close();
+        out = null;
+      }
+      if (in != null) {
+        in.close();
+      }
       in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), IO_BUFFER));
       previous = new byte[0];
     } catch (IOException e) {

@@ -33,6 +33,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -312,7 +313,7 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
         long scanned;
         long referenced;
         // Phase 1: the valid set, fresh.
-        try (SpillingKeySet valid = validSet(catalog.loadTable(table), "build the valid set")) {
+        try (SpillingKeySet valid = validSet(catalog.loadTable(table), "build the valid set", null)) {
           String startAfter = dryRun ? null : resumeKey();
           // Phases 2 and 3: list the table's location and merge it against the valid set.
           SpillingKeySet.Probe probe = valid.probe();
@@ -330,7 +331,14 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
               table, candidates.count());
           drain(candidates, null, outcome);
         } else {
-          try (SpillingKeySet fresh = validSet(catalog.loadTable(table), "revalidate orphan candidates")) {
+          // Only references that may name a candidate need sorting: stream the fresh valid set through a
+          // Bloom filter of the candidates (no false negatives), keep the hits, merge them with the candidates.
+          KeyFilter filter = new KeyFilter(candidates.count());
+          for (CandidateLog.Entry c = candidates.next(); c != null; c = candidates.next()) {
+            filter.add(c.key());
+          }
+          candidates.startReading();
+          try (SpillingKeySet fresh = validSet(catalog.loadTable(table), "revalidate orphan candidates", filter)) {
             drain(candidates, fresh.probe(), outcome);
           }
         }
@@ -424,12 +432,21 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
 
     // ---- the valid set ------------------------------------------------------------------------------
 
-    /** Every referenced location and pending compaction output as store keys, or a typed failure. */
-    private SpillingKeySet validSet(CatalogTable loaded, String purpose) {
+    /**
+     * Every referenced location and pending compaction output as store keys, or a typed failure.
+     *
+     * @param only when not null, keys this filter rules out are dropped (checks and counts still see them)
+     */
+    private SpillingKeySet validSet(CatalogTable loaded, String purpose, KeyFilter only) {
       SpillingKeySet keys = new SpillingKeySet(config.spillDirectory(), runBytes);
       try {
         checkTableLocation(loaded, purpose);
-        Resolution r = new Resolution(keys);
+        Resolution r = new Resolution(only == null ? keys::add : key -> {
+          byte[] bytes = key.getBytes(StandardCharsets.UTF_8);
+          if (only.mightContain(bytes)) {
+            keys.add(bytes);
+          }
+        });
         loaded.forEachReferencedLocation(r::reference);
         long fromCatalog = r.counted;
         for (String location : pendingCompactionOutputs(purpose)) {
@@ -455,7 +472,7 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
 
     /** Resolves referenced locations to keys under the prefix-mismatch mode, recording what conflicts. */
     private final class Resolution {
-      private final SpillingKeySet keys;
+      private final Consumer<String> keys;
       private final Map<String, String> conflicts = new LinkedHashMap<>();
       private final List<String> outside = new ArrayList<>();
       private long conflicting;
@@ -463,7 +480,7 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
       long counted;
       long mismatched;
 
-      Resolution(SpillingKeySet keys) {
+      Resolution(Consumer<String> keys) {
         this.keys = keys;
       }
 
@@ -471,13 +488,12 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
         Optional<String> key = store.keyOf(location);
         // A location spelled root + key names that raw key, whatever keyOf() makes of it (a lossy decoding
         // of a literal '%20' would otherwise leave the raw file unprotected).
-        String raw = location.startsWith(root) && location.length() > root.length()
-            ? location.substring(root.length()) : null;
-        if (raw != null && (key.isEmpty() || !raw.equals(key.get()))) {
-          keys.add(raw);
+        if (location.startsWith(root) && location.length() > root.length() && (key.isEmpty()
+            || !location.regionMatches(root.length(), key.get(), 0, location.length() - root.length()))) {
+          keys.accept(location.substring(root.length()));
         }
         if (key.isPresent()) {
-          keys.add(key.get());
+          keys.accept(key.get());
           counted++;
           return;
         }
@@ -504,11 +520,11 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
             }
           }
           case IGNORE -> {
-            keys.add(relocatedKey.get());
+            keys.accept(relocatedKey.get());
             mismatched++;
           }
           case TREAT_AS_EQUAL -> {
-            keys.add(relocatedKey.get());
+            keys.accept(relocatedKey.get());
             mismatched++;
             counted++;
           }

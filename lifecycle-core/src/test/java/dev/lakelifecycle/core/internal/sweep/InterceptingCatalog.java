@@ -26,7 +26,9 @@ final class InterceptingCatalog implements TableCatalog {
   private final TableCatalog real;
   private final AtomicInteger loads = new AtomicInteger();
   private volatile BiConsumer<Integer, TableCatalog> beforeLoad = (n, c) -> { };
-  private volatile UnaryOperator<Set<String>> referenced = UnaryOperator.identity();
+  private static final UnaryOperator<Set<String>> IDENTITY = UnaryOperator.identity();
+  private final AtomicInteger streamed = new AtomicInteger();
+  private volatile UnaryOperator<Set<String>> referenced = IDENTITY;
 
   InterceptingCatalog(TableCatalog real) {
     this.real = real;
@@ -39,6 +41,16 @@ final class InterceptingCatalog implements TableCatalog {
 
   void rewriteReferenced(UnaryOperator<Set<String>> rewrite) {
     this.referenced = rewrite;
+  }
+
+  /** How many valid sets were built through the real table's streaming {@code forEachReferencedLocation}. */
+  int streamedValidSets() {
+    return streamed.get();
+  }
+
+  /** Stops rewriting: tables report what the real catalog references, streamed. */
+  void resetReferenced() {
+    this.referenced = IDENTITY;
   }
 
   int loads() {
@@ -81,6 +93,18 @@ final class InterceptingCatalog implements TableCatalog {
     @Override
     public Set<String> referencedLocations() {
       return referenced.apply(t.referencedLocations());
+    }
+
+    /** The real table's streaming path unless a rewrite is set (a rewrite needs the whole set). */
+    @Override
+    public void forEachReferencedLocation(java.util.function.Consumer<String> action) {
+      UnaryOperator<Set<String>> rewrite = referenced;
+      if (rewrite == IDENTITY) {
+        streamed.incrementAndGet();
+        t.forEachReferencedLocation(action);
+      } else {
+        rewrite.apply(t.referencedLocations()).forEach(action);
+      }
     }
 
     @Override

@@ -115,6 +115,22 @@ class SpillingKeySetTest {
     assertThat(filesIn(spill)).isEmpty();
   }
 
+  @Test
+  void keyFilterNeverMissesAnAddedKeyAndRarelyAdmitsOthers() {
+    KeyFilter filter = new KeyFilter(50_000);
+    for (int i = 0; i < 50_000; i++) {
+      filter.add(bytes("acme/prod/t/data/day=2026-01-15/part-" + i + ".parquet"));
+    }
+    int falsePositives = 0;
+    for (int i = 0; i < 50_000; i++) {
+      assertThat(filter.mightContain(bytes("acme/prod/t/data/day=2026-01-15/part-" + i + ".parquet"))).isTrue();
+      if (filter.mightContain(bytes("acme/prod/t/data/day=2026-01-16/part-" + i + ".parquet"))) {
+        falsePositives++;
+      }
+    }
+    assertThat(falsePositives).as("about 1 %% expected at 10 bits per key").isLessThan(1_500);
+  }
+
   private static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }
