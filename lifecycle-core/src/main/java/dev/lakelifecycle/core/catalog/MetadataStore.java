@@ -8,6 +8,7 @@ import dev.lakelifecycle.api.LifecycleException;
 import dev.lakelifecycle.api.ObjectNotFoundException;
 import dev.lakelifecycle.api.StorageException;
 import dev.lakelifecycle.api.TableId;
+import dev.lakelifecycle.api.storage.DeleteResult;
 import dev.lakelifecycle.api.storage.ObjectInfo;
 import dev.lakelifecycle.api.storage.ObjectStore;
 import dev.lakelifecycle.api.storage.WriteCondition;
@@ -184,6 +185,31 @@ final class MetadataStore {
           false, null);
     }
     return doc;
+  }
+
+  /** The oldest version newer than {@code version}: the first key listed after it. */
+  OptionalLong firstVersionAfter(TableId id, long version) {
+    try (Stream<ObjectInfo> listing = store.list(metaKey(id, "v"), metaKey(id, versionName(version)))) {
+      Iterator<ObjectInfo> it = listing.iterator();
+      while (it.hasNext()) {
+        long v = parseVersion(id, it.next().key());
+        if (v >= 0) {
+          return OptionalLong.of(v);
+        }
+      }
+    }
+    return OptionalLong.empty();
+  }
+
+  /** Deletes a version document this process wrote and nobody references (a withdrawn write). */
+  void deleteVersion(TableId id, long version) {
+    String key = metaKey(id, versionName(version));
+    DeleteResult r = store.delete(List.of(key));
+    if (!r.failed().isEmpty()) {
+      throw new StorageException(String.format(Locale.ROOT,
+          "Cannot withdraw version document %s: %s; it is unreferenced and the orphan sweeper will remove it",
+          location(id, versionName(version)), r.failed().get(key)));
+    }
   }
 
   /** Writes a version document if no object holds its version yet. */
