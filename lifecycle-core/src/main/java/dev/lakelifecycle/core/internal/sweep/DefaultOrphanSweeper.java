@@ -71,8 +71,9 @@ import org.slf4j.LoggerFactory;
  *       retained snapshot references is an orphan like any other file, and every version it does reference
  *       is in the valid set.
  *   <li><b>Revalidation and deletion.</b> Unless {@code revalidate} is off, the table is loaded again and its
- *       valid set rebuilt (pending compactions included); a candidate referenced now (committed while the
- *       sweep ran) survives. The rest, the orphans, stream in key order to the {@link SweepListener}, into a
+ *       valid set rebuilt (pending compactions included, every check repeated); a candidate referenced now
+ *       (committed while the sweep ran) survives. The fresh references are streamed through a
+ *       {@link KeyFilter} (Bloom filter) of the candidates, so only possible hits are sorted and merged. The rest, the orphans, stream in key order to the {@link SweepListener}, into a
  *       bounded sample, and (unless dry run) to {@link ObjectStore#delete} in batches of {@code batchSize}
  *       keys. A dry run logs {@code [DRY-RUN] Would delete: <location> (age=...)} at INFO for the first
  *       {@value SweepResult#SAMPLE_LIMIT} orphans and at DEBUG for the rest.
