@@ -47,7 +47,7 @@
  *       document {@code v<N+1>} with {@code WriteCondition.ifAbsent()}.
  *   <li>If that write is refused ({@code PreconditionFailedException}), another writer committed
  *       {@code v<N+1>}: reload the latest version and go to 1, after a jittered exponential pause
- *       ({@link dev.lakelifecycle.core.catalog.CommitPolicy}: 10 attempts, 5 ms doubling to 1 s). After the
+ *       ({@link dev.lakelifecycle.core.catalog.CommitPolicy}: 16 attempts, 5 ms doubling to 2 s). After the
  *       last attempt a {@code CommitConflictException} is thrown.
  *   <li>If the write succeeds, the first newer version, if any, must name this write's {@code commit-id} as
  *       its {@code parent-commit-id}. Otherwise the version number had been used before and swept as
