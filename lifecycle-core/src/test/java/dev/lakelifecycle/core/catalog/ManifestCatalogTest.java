@@ -150,6 +150,31 @@ class ManifestCatalogTest extends TableCatalogContract {
   }
 
   @Test
+  void aStaleHandleNeverCommitsIntoAVersionTheSweeperRemoved() {
+    // Found by LifecyclePropertyTest: a stager's handle stale by several commits re-created a swept
+    // version with create-if-absent; readers take the newest version, so its append vanished.
+    CatalogTable stale = createLogs();
+    CatalogTable other = openSameStorage(clock).loadTable(LOGS);
+    for (int i = 0; i < 4; i++) {
+      other.commitAppend("other-" + i, List.of(file(other, P10, "o" + i, 1)));
+    }
+    Set<String> referenced = other.referencedLocations();
+    try (Stream<ObjectInfo> all = base.list(LOGS_META)) {
+      base.delete(all.map(ObjectInfo::key).filter(k -> !referenced.contains(base.location(k))).toList());
+    }
+    assertThat(base.stat(LOGS_META + "v00000000000000000001.json")).isEmpty();
+
+    TableSnapshot appended = stale.commitAppend("stale", List.of(file(stale, P11, "s", 1)));
+
+    CatalogTable fresh = openSameStorage(clock).loadTable(LOGS);
+    assertThat(fresh.currentSnapshot()).contains(appended);
+    assertThat(appended.snapshotId()).isEqualTo(5);
+    assertThat(fresh.liveFiles()).hasSize(5);
+    assertThat(fresh.findAppend("stale")).contains(appended);
+    assertThat(base.stat(LOGS_META + "v00000000000000000001.json")).as("the withdrawn write").isEmpty();
+  }
+
+  @Test
   void tablesStayLoadableAfterTheSweeperRemovesUnreferencedVersions() {
     CatalogTable t = createLogs();
     for (int i = 0; i < 4; i++) {

@@ -8,17 +8,22 @@ import dev.lakelifecycle.testkit.ForwardingTableCatalog;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /**
  * A real catalog with two seams for tests: an action run before the n-th {@code loadTable} (to commit
  * something between the sweeper's phases), and a rewrite of what tables report as referenced (to simulate
- * a catalog that returns an empty or foreign valid set).
+ * a catalog that returns an empty or foreign valid set). Without a rewrite, valid sets stream through the
+ * real table's {@code forEachReferencedLocation}.
  */
 final class InterceptingCatalog extends ForwardingTableCatalog {
+  private static final UnaryOperator<Set<String>> IDENTITY = UnaryOperator.identity();
+
   private final AtomicInteger loads = new AtomicInteger();
+  private final AtomicInteger streamed = new AtomicInteger();
   private volatile BiConsumer<Integer, TableCatalog> beforeLoad = (n, c) -> { };
-  private volatile UnaryOperator<Set<String>> referenced = UnaryOperator.identity();
+  private volatile UnaryOperator<Set<String>> referenced = IDENTITY;
 
   InterceptingCatalog(TableCatalog real) {
     super(real);
@@ -31,6 +36,16 @@ final class InterceptingCatalog extends ForwardingTableCatalog {
 
   void rewriteReferenced(UnaryOperator<Set<String>> rewrite) {
     this.referenced = rewrite;
+  }
+
+  /** Stops rewriting: tables report what the real catalog references, streamed. */
+  void resetReferenced() {
+    this.referenced = IDENTITY;
+  }
+
+  /** How many valid sets were built through the real table's streaming {@code forEachReferencedLocation}. */
+  int streamedValidSets() {
+    return streamed.get();
   }
 
   int loads() {
@@ -51,6 +66,18 @@ final class InterceptingCatalog extends ForwardingTableCatalog {
     @Override
     public Set<String> referencedLocations() {
       return referenced.apply(super.referencedLocations());
+    }
+
+    /** The real table's streaming path unless a rewrite is set (a rewrite needs the whole set). */
+    @Override
+    public void forEachReferencedLocation(Consumer<String> action) {
+      UnaryOperator<Set<String>> rewrite = referenced;
+      if (rewrite == IDENTITY) {
+        streamed.incrementAndGet();
+        delegate().forEachReferencedLocation(action);
+      } else {
+        rewrite.apply(delegate().referencedLocations()).forEach(action);
+      }
     }
   }
 }
