@@ -494,6 +494,8 @@ public final class Quickstart {
     long referenced = 0;
     long deleted = 0;
     long freed = 0;
+    long identified = 0;
+    long deleteFailures = 0;
     List<String> orphans = new ArrayList<>();
     for (TableId t : tables) {
       SweepResult r = lake.sweeper().sweep(t).olderThan(SWEEP_GRACE).execute();
@@ -501,6 +503,8 @@ public final class Quickstart {
       referenced += r.referencedFiles();
       deleted += r.filesDeleted();
       freed += r.bytesFreed();
+      identified += r.orphansIdentified();
+      deleteFailures += r.deleteFailures();
       orphans.addAll(r.orphanSample());
       r.failedSample().forEach((loc, why) -> failures.add("sweep could not delete " + loc + ": " + why));
     }
@@ -509,7 +513,7 @@ public final class Quickstart {
     // Files the compactor replaced are unreferenced too once their snapshots expire, but they were written at
     // the fixed "now", inside the grace period, and must survive: only the planted file may go.
     List<String> orphanKeys = orphans.stream().map(o -> keyOf(store, o)).toList();
-    if (!orphanKeys.equals(List.of(orphanKey)) || deleted != 1) {
+    if (identified != 1 || !orphanKeys.equals(List.of(orphanKey)) || deleted != 1 || deleteFailures != 0) {
       failures.add(String.format(Locale.ROOT, "the sweep should delete exactly %s, but identified %s and deleted %d",
           orphanKey, orphans, deleted));
     }
