@@ -158,7 +158,7 @@ class DefaultCompactorTest {
 
     assertThat(plan.groups()).singleElement().satisfies(g -> assertThat(g.inputs()).hasSameElementsAs(events));
     assertThat(plan.decisions()).filteredOn(d -> d.file().equals(foreign)).singleElement().satisfies(d -> {
-      assertThat(d.reason()).isEqualTo(Reason.TOO_FEW_FILES);
+      assertThat(d.reason()).isEqualTo(Reason.SCHEMA_DIFFERS);
       assertThat(d.detail()).contains("share this Parquet schema");
     });
     assertThat(result.filesRemoved()).isEqualTo(3);
@@ -311,7 +311,8 @@ class DefaultCompactorTest {
 
     CompactionResult skipped = fx.compactor(THREE_FILES).compact(T).execute();
 
-    assertThat(skipped).isEqualTo(new CompactionResult(T, false, 0, 0, 0, 0, 0, 0, 0));
+    assertThat(skipped.outcome()).isEqualTo(CompactionResult.Outcome.ALREADY_RUNNING);
+    assertThat(skipped.filesRemoved()).isZero();
     assertThat(fx.replaces(T)).isEmpty();
     assertThat(fx.catalog.loadTable(T).liveFiles()).hasSize(3);
     assertThat(fx.compactor(THREE_FILES).status(T).state()).isEqualTo(CompactionStatus.State.IDLE);
@@ -321,36 +322,47 @@ class DefaultCompactorTest {
   }
 
   @Test
-  void failsCleanlyOnACorruptInputAndLeavesOtherTablesAlone() {
-    appendEvents(T, DAY, 3, 10);
+  void quarantinesAnUnreadableFooterCompactsTheRestAndKeepsItOutOfLaterPlans() {
+    List<DataFile> good = appendEvents(T, DAY, 3, 10);
     DataFile corrupt = fx.copyIn(T, DAY, SharedData.parquetTesting("bad_data/PARQUET-1481.parquet"), 1);
     fx.append(T, List.of(corrupt));
-    List<DataFile> liveBefore = fx.catalog.loadTable(T).liveFiles();
-    List<String> keysBefore = fx.dataKeys(T);
+    Map<String, Integer> goodRows = fx.rows(T, good);
     TableId other = TableId.of("acme", "prod", "other");
     fx.createTable(other);
     appendEvents(other, DAY, 3, 10);
     DefaultCompactor compactor = fx.compactor(THREE_FILES);
 
     assertThat(compactor.compact(T).plan().decisions()).filteredOn(d -> d.file().equals(corrupt)).singleElement()
-        .satisfies(d -> assertThat(d.detail()).contains("footer cannot be read"));
-    assertThatThrownBy(() -> compactor.compact(T).execute())
-        .isInstanceOf(CorruptFileException.class)
-        .hasMessageContaining(corrupt.location())
-        .hasMessageContaining("remove it from the table");
+        .satisfies(d -> {
+          assertThat(d.reason()).isEqualTo(Reason.QUARANTINED);
+          assertThat(d.detail()).contains("unreadable Parquet footer");
+        });
+    CompactionResult result = compactor.compact(T).execute();
 
-    assertThat(fx.catalog.loadTable(T).liveFiles()).isEqualTo(liveBefore);
-    assertThat(fx.replaces(T)).isEmpty();
-    assertThat(fx.dataKeys(T)).isEqualTo(keysBefore);
+    assertThat(result.outcome()).isEqualTo(CompactionResult.Outcome.COMPLETED);
+    assertThat(result.filesRemoved()).isEqualTo(3);
+    assertThat(result.quarantined()).singleElement().satisfies(q -> assertThat(q.location())
+        .isEqualTo(corrupt.location()));
+    List<DataFile> live = fx.catalog.loadTable(T).liveFiles();
+    assertThat(live).hasSize(2).contains(corrupt);
+    assertThat(fx.rows(T, live.stream().filter(f -> !f.equals(corrupt)).toList())).isEqualTo(goodRows);
+    assertThat(compactor.quarantined(T)).singleElement().satisfies(q -> assertThat(q.error()).isNotBlank());
+    assertThat(counter("lifecycle.compaction.files.quarantined")).isEqualTo(1);
     CompactionStatus status = compactor.status(T);
-    assertThat(status.state()).isEqualTo(CompactionStatus.State.FAILED);
-    assertThat(status.lastError()).contains("PARQUET-1481");
-    assertThat(checkpoint(T).metadata().get("outputLocations")).isEqualTo(List.of());
+    assertThat(status.quarantinedFiles()).isEqualTo(1);
+    assertThat(status.health()).isEqualTo(CompactionStatus.Health.DEGRADED);
+    assertThat(status.issues()).anySatisfy(i -> assertThat(i).contains("quarantined"));
+
+    // A fresh compactor (another replica) reads the persisted quarantine.
+    assertThat(fx.compactor(THREE_FILES).compact(T).plan().decisions()).filteredOn(d -> d.file().equals(corrupt))
+        .singleElement().satisfies(d -> assertThat(d.detail()).startsWith("quarantined:"));
+    assertThat(compactor.clearQuarantine(T, List.of(corrupt.location()))).isEqualTo(1);
+    assertThat(compactor.quarantined(T)).isEmpty();
     assertThat(compactor.compact(other).execute().groupsCompacted()).isEqualTo(1);
   }
 
   @Test
-  void failsCleanlyOnACorruptDataPageBehindAValidFooter() {
+  void quarantinesACorruptDataPageBehindAValidFooterWithoutCostingOtherRows() {
     List<DataFile> good = appendEvents(T, DAY, 2, 10);
     DataFile template = fx.writeEvents(T, DAY, 10);
     String key = fx.store.keyOf(template.location()).orElseThrow();
@@ -360,15 +372,17 @@ class DefaultCompactorTest {
     }
     fx.store.put(key, bytes);
     fx.append(T, List.of(template));
-    Map<String, Integer> goodRows = CompactionFixture.multiset(new ArrayList<>(fx.readRows(good.get(0))));
+    Map<String, Integer> goodRows = fx.rows(T, good);
 
-    assertThatThrownBy(() -> fx.compactor(THREE_FILES).compact(T).execute())
-        .isInstanceOf(CorruptFileException.class)
-        .hasMessageContaining(template.location());
+    CompactionResult result = fx.compactor(THREE_FILES).compact(T).execute();
 
-    assertThat(fx.catalog.loadTable(T).liveFiles()).hasSize(3);
-    assertThat(fx.dataKeys(T)).noneMatch(k -> k.contains("/compactor-1-c-"));
-    assertThat(CompactionFixture.multiset(fx.readRows(good.get(0)))).isEqualTo(goodRows);
+    assertThat(result.quarantined()).extracting(q -> q.location()).containsExactly(template.location());
+    assertThat(result.filesRemoved()).isEqualTo(2);
+    List<DataFile> live = fx.catalog.loadTable(T).liveFiles();
+    assertThat(live).hasSize(2).contains(template);
+    assertThat(fx.rows(T, live.stream().filter(f -> !f.equals(template)).toList())).isEqualTo(goodRows);
+    // The half-written output of the first attempt was discarded; only the committed one remains.
+    assertThat(fx.dataKeys(T).stream().filter(k -> k.contains("/compactor-1-c-"))).hasSize(1);
   }
 
   @Test
