@@ -70,7 +70,7 @@ public final class LifecycleConfig {
    * @param fastPathRowGroupBytes {@code compaction.fast_path_row_group_bytes}: input row groups at least this large
    *     (uncompressed) are copied without decoding; default 8 MiB
    * @param memoryBudgetBytes {@code compaction.memory_budget_bytes}: most compressed output bytes buffered before a
-   *     row group is written early; default 64 MiB, at least 1 MiB
+   *     row group is written early; default 32 MiB, at least 1 MiB
    * @param leaseDuration {@code compaction.lease_duration_secs}: how long a run's lease lasts without renewal; an
    *     expired lease lets another worker resume (the ParqueDB runbook's stuck-window reset); default 5 min
    * @param checkpointTtl {@code compaction.checkpoint_ttl_hours}: how long a completed checkpoint is kept for audit
@@ -134,7 +134,7 @@ public final class LifecycleConfig {
     public Compaction(long targetFileSizeBytes, int minInputFiles, Duration maxWait, int chunkPartitions,
         int maxChunkRetries, Duration interval) {
       this(targetFileSizeBytes, minInputFiles, maxWait, chunkPartitions, maxChunkRetries, interval, 128L << 20,
-          8L << 20, 64L << 20, Duration.ofMinutes(5), Duration.ofHours(24), 0, 0,
+          8L << 20, 32L << 20, Duration.ofMinutes(5), Duration.ofHours(24), 0, 0,
           dev.lakelifecycle.api.compaction.CompactionPlan.Order.AGE, Map.of(), Health.DEFAULTS);
     }
 

@@ -558,7 +558,10 @@ final class StreamingRewriter {
           int dl = r.getCurrentDefinitionLevel();
           if (dl == maxDl) {
             Binary b = r.getBinary();
-            w.write(b, rl, dl);
+            // A value read from a page is a slice of the whole decompressed page and "constant", so the output
+            // dictionary would keep it (and with it the input page) instead of copying it. Marked reused, the
+            // dictionary copies the bytes of new entries only; plain pages copy them anyway.
+            w.write(b.isBackingBytesReused() ? b : Binary.fromReusedByteBuffer(b.toByteBuffer()), rl, dl);
           } else {
             w.writeNull(rl, dl);
           }

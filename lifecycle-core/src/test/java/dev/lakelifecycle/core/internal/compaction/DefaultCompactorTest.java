@@ -11,6 +11,7 @@ import dev.lakelifecycle.api.TableId;
 import dev.lakelifecycle.api.TableSnapshot;
 import dev.lakelifecycle.api.checkpoint.Checkpoint;
 import dev.lakelifecycle.api.checkpoint.CheckpointStore;
+import dev.lakelifecycle.api.compaction.CompactionListener;
 import dev.lakelifecycle.api.compaction.CompactionPlan;
 import dev.lakelifecycle.api.compaction.CompactionPlan.Reason;
 import dev.lakelifecycle.api.compaction.CompactionResult;
@@ -401,6 +402,93 @@ class DefaultCompactorTest {
     assertThat((List<?>) checkpoint(T).stats().get("chunkHistory")).hasSize(2);
     assertThat(compactor.compact(T).execute().groupsCompacted()).isZero();
     assertThat(compactor.status(T).state()).isEqualTo(CompactionStatus.State.COMPLETED);
+  }
+
+  @Test
+  void reportsProgressPerChunkAndSurvivesAThrowingListener() {
+    appendEvents(T, "day=2026-01-14", 3, 10);
+    appendEvents(T, DAY, 3, 10);
+    List<CompactionListener.ChunkProgress> seen = new ArrayList<>();
+    Map<String, Integer> before = fx.rows(T);
+
+    CompactionResult result = fx.compactor(config(TARGET, 3, 1, 3)).compact(T).listener(p -> {
+      seen.add(p);
+      throw new IllegalStateException("listener bug");
+    }).execute();
+
+    assertThat(result.chunksCompleted()).isEqualTo(2);
+    assertThat(seen).extracting(CompactionListener.ChunkProgress::chunkId).containsExactly("chunk-0", "chunk-1");
+    assertThat(seen).allSatisfy(p -> {
+      assertThat(p.filesRemoved()).isEqualTo(3);
+      assertThat(p.filesAdded()).isEqualTo(1);
+      assertThat(p.totalChunks()).isEqualTo(2);
+      assertThat(p.attempts()).isEqualTo(1);
+    });
+    assertThat(fx.rows(T)).isEqualTo(before);
+    assertThat(fx.registry.find("lifecycle.compaction.chunk.duration").timer().count()).isEqualTo(2);
+  }
+
+  @Test
+  void defersWorkPastTheRunCapAndReportsIt() {
+    appendEvents(T, "day=2026-01-14", 3, 10);
+    appendEvents(T, DAY, 3, 10);
+
+    CompactionResult first = fx.compactor(THREE_FILES.withCaps(3, 0)).compact(T).execute();
+    CompactionResult second = fx.compactor(THREE_FILES.withCaps(3, 0)).compact(T).execute();
+
+    assertThat(first.filesRemoved()).isEqualTo(3);
+    assertThat(first.filesDeferred()).isEqualTo(3);
+    assertThat(first.bytesDeferred()).isPositive();
+    assertThat(counter("lifecycle.compaction.files.deferred")).isEqualTo(3);
+    assertThat(second.filesRemoved()).isEqualTo(3);
+    assertThat(second.filesDeferred()).isZero();
+  }
+
+  @Test
+  void appliesTheTablesPriorityToTheMaxWait() {
+    appendEvents(T, DAY, 3, 10);
+    // The window ends 2026-01-16T00:00Z; 10 minutes later priority 0 (1 min) has closed, priority 2 (15 min) not.
+    fx.clock.set(Instant.parse("2026-01-16T00:10:00Z"));
+
+    CompactionPlan critical = fx.compactor(THREE_FILES.withTablePriorities(Map.of(T.path(), 0))).compact(T).plan();
+    CompactionPlan medium = fx.compactor(THREE_FILES.withTablePriorities(Map.of("events", 2))).compact(T).plan();
+
+    assertThat(critical.groups()).hasSize(1);
+    assertThat(medium.groups()).isEmpty();
+    assertThat(medium.decisions()).allSatisfy(d -> assertThat(d.detail()).contains("max wait PT15M"));
+  }
+
+  @Test
+  void removesACompletedCheckpointOnlyAfterItsTtl() {
+    appendEvents(T, DAY, 3, 10);
+    DefaultCompactor compactor = fx.compactor(THREE_FILES);
+    compactor.compact(T).execute();
+
+    assertThat(compactor.cleanup(T)).isFalse();
+    fx.clock.advance(Duration.ofHours(23));
+    assertThat(compactor.cleanup(T)).isFalse();
+    fx.clock.advance(Duration.ofHours(2));
+    assertThat(compactor.cleanup(T)).isTrue();
+    assertThat(fx.checkpoints.get("compaction/" + T.path())).isEmpty();
+    assertThat(compactor.status(T).state()).isEqualTo(CompactionStatus.State.IDLE);
+  }
+
+  @Test
+  void reportsPendingWindowsAndTurnsUnhealthyPastTheRunbookThresholds() {
+    for (int day = 1; day <= 3; day++) {
+      appendEvents(T, String.format(java.util.Locale.ROOT, "day=2026-01-%02d", day), 2, 5);
+    }
+    DefaultCompactor compactor = fx.compactor(THREE_FILES.withHealth(
+        new LifecycleConfig.Health(0, 3, Duration.ofHours(2), Duration.ofHours(4), 1, 2, 1000, 5000, 0, 100)));
+
+    CompactionStatus status = compactor.status(T);
+
+    assertThat(status.windowsPending()).isEqualTo(3);
+    assertThat(status.pendingFiles()).isEqualTo(6);
+    assertThat(status.oldestPendingAge()).isGreaterThan(Duration.ofDays(15));
+    assertThat(status.health()).isEqualTo(CompactionStatus.Health.UNHEALTHY);
+    assertThat(status.issues()).anySatisfy(i -> assertThat(i).contains("3 pending windows (> critical 2)"))
+        .anySatisfy(i -> assertThat(i).contains("oldest pending window"));
   }
 
   @Test

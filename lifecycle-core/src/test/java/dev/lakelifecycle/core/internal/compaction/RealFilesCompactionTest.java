@@ -130,7 +130,8 @@ class RealFilesCompactionTest {
     assertThat(fx.rows(T, live.stream().filter(f -> !bad.contains(f)).toList())).isEqualTo(goodRows);
     assertThat(compactor.compact(T).plan().decisions()).filteredOn(d -> bad.contains(d.file()))
         .allSatisfy(d -> assertThat(d.reason()).isIn(CompactionPlan.Reason.QUARANTINED,
-            CompactionPlan.Reason.ALONE_IN_PARTITION, CompactionPlan.Reason.SCHEMA_DIFFERS))
+            CompactionPlan.Reason.ALONE_IN_PARTITION, CompactionPlan.Reason.SCHEMA_DIFFERS,
+            CompactionPlan.Reason.TOO_FEW_FILES))
         .anySatisfy(d -> assertThat(d.reason()).isEqualTo(CompactionPlan.Reason.QUARANTINED));
   }
 
