@@ -72,11 +72,15 @@ import org.apache.parquet.schema.MessageTypeParser;
  * Each peer runs in its own child JVM (so heap peaks do not mix), three times; the median is reported, with the
  * ratio to DuckDB and to the record rewrite. Then the planner is timed on 1,000,000 files (10,000 partitions).
  *
- * <p>Run: {@code mvn -q -o -pl benchmarks -am package -DskipTests && java -cp "$(cat benchmarks/target/cp.txt)"
- * dev.lakelifecycle.benchmarks.CompactionBenchmark [dataDir] [runs]} — or simply
- * {@code mvn -q -o -pl benchmarks -am compile exec:java}-free: {@code java -cp benchmarks/target/classes:<deps>
- * dev.lakelifecycle.benchmarks.CompactionBenchmark /tmp/lake-compaction-bench 3}. The data (about 230 MB) is
- * generated into {@code dataDir} (default {@code /tmp/lake-compaction-bench}) on the first run and reused.
+ * <p>Run (from the repository root; the reactor's classes go first so a stale installed snapshot is not used):
+ * <pre>{@code
+ * mvn -q -o -pl benchmarks -am compile
+ * mvn -q -o -pl benchmarks dependency:build-classpath -Dmdep.outputFile=target/cp.txt
+ * java -cp benchmarks/target/classes:lifecycle-core/target/classes:lifecycle-api/target/classes:$(cat benchmarks/target/cp.txt) \
+ *     dev.lakelifecycle.benchmarks.CompactionBenchmark /tmp/lake-compaction-bench 3
+ * }</pre>
+ * Arguments: the data directory (default {@code /tmp/lake-compaction-bench}) and the runs per peer (default 3). The
+ * input is generated into {@code dataDir} (default {@code /tmp/lake-compaction-bench}) on the first run and reused.
  */
 public final class CompactionBenchmark {
   static final int FILES = 2000;
