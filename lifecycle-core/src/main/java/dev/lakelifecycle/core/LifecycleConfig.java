@@ -63,14 +63,39 @@ public final class LifecycleConfig {
    * @param targetFileSizeBytes {@code compaction.target_file_size_bytes}; default 128 MiB
    * @param minInputFiles {@code compaction.min_input_files}: small files a partition needs; default 10, at least 2
    * @param maxWait {@code compaction.max_wait_secs}: how long after its end a partition stays open; default 5 min
+   *     (the ParqueDB runbook's priority 1); a table with an entry in {@code tablePriorities} uses its priority's wait
    * @param chunkPartitions {@code compaction.chunk_partitions}: groups committed per chunk; default 48
    * @param maxChunkRetries {@code compaction.max_chunk_retries}: retries of a failing chunk; default 3
    * @param interval {@code compaction.interval_secs}: schedule period of {@link Lifecycle#start()}; default 1 h
+   * @param rowGroupSizeBytes {@code compaction.row_group_size_bytes}: output row group size, uncompressed;
+   *     default 128 MiB
+   * @param fastPathRowGroupBytes {@code compaction.fast_path_row_group_bytes}: input row groups at least this large
+   *     (uncompressed) are copied without decoding; default 8 MiB
+   * @param memoryBudgetBytes {@code compaction.memory_budget_bytes}: most compressed output bytes buffered before a
+   *     row group is written early; default 32 MiB, at least 1 MiB
+   * @param leaseDuration {@code compaction.lease_duration_secs}: how long a run's lease lasts without renewal; an
+   *     expired lease lets another worker resume (the ParqueDB runbook's stuck-window reset); default 5 min
+   * @param checkpointTtl {@code compaction.checkpoint_ttl_hours}: how long a completed checkpoint is kept for audit
+   *     before {@code cleanup} removes it (the Timestore runbook); default 24 h
+   * @param maxFilesPerRun {@code compaction.max_files_per_run}: most input files one run rewrites; 0 (default) = no cap
+   * @param maxBytesPerRun {@code compaction.max_bytes_per_run}: most input bytes one run rewrites; 0 (default) = no cap
+   * @param order {@code compaction.order}: {@code age} (default: oldest window first), {@code bytes} or {@code files}
+   *     (largest first)
+   * @param tablePriorities per-table priority 0–3 keyed by {@code tenant/dataset/table} or by table name (the path
+   *     wins): max wait 1 min / 5 min / 15 min / 1 h (the ParqueDB runbook); programmatic only; default none
+   * @param health the status thresholds; default {@link Health#DEFAULTS} (the ParqueDB runbook's table)
    */
   public record Compaction(long targetFileSizeBytes, int minInputFiles, Duration maxWait, int chunkPartitions,
-      int maxChunkRetries, Duration interval) {
+      int maxChunkRetries, Duration interval, long rowGroupSizeBytes, long fastPathRowGroupBytes,
+      long memoryBudgetBytes, Duration leaseDuration, Duration checkpointTtl, int maxFilesPerRun, long maxBytesPerRun,
+      dev.lakelifecycle.api.compaction.CompactionPlan.Order order, Map<String, Integer> tablePriorities,
+      Health health) {
     public static final Compaction DEFAULTS =
         new Compaction(128L << 20, 10, Duration.ofMinutes(5), 48, 3, Duration.ofHours(1));
+
+    /** The max wait of priorities 0, 1, 2 and 3 (the ParqueDB runbook). */
+    public static final java.util.List<Duration> PRIORITY_MAX_WAIT = java.util.List.of(Duration.ofMinutes(1),
+        Duration.ofMinutes(5), Duration.ofMinutes(15), Duration.ofHours(1));
 
     public Compaction {
       positive("compaction.target_file_size_bytes", targetFileSizeBytes);
@@ -83,11 +108,131 @@ public final class LifecycleConfig {
         throw invalid("compaction.max_chunk_retries", maxChunkRetries, "an integer >= 0");
       }
       positive("compaction.interval_secs", interval);
+      positive("compaction.row_group_size_bytes", rowGroupSizeBytes);
+      positive("compaction.fast_path_row_group_bytes", fastPathRowGroupBytes);
+      if (memoryBudgetBytes < (1L << 20)) {
+        throw invalid("compaction.memory_budget_bytes", memoryBudgetBytes, "an integer >= 1048576 (1 MiB)");
+      }
+      positive("compaction.lease_duration_secs", leaseDuration);
+      positive("compaction.checkpoint_ttl_hours", checkpointTtl);
+      if (maxFilesPerRun < 0) {
+        throw invalid("compaction.max_files_per_run", maxFilesPerRun, "an integer >= 0 (0 = no cap)");
+      }
+      if (maxBytesPerRun < 0) {
+        throw invalid("compaction.max_bytes_per_run", maxBytesPerRun, "an integer >= 0 (0 = no cap)");
+      }
+      Objects.requireNonNull(order, "compaction.order");
+      tablePriorities = Map.copyOf(tablePriorities);
+      tablePriorities.forEach((table, p) -> {
+        if (p == null || p < 0 || p > 3) {
+          throw invalid("compaction.table_priorities[" + table + "]", p,
+              "0 (critical, 1 min), 1 (high, 5 min), 2 (medium, 15 min) or 3 (background, 1 h)");
+        }
+      });
+      Objects.requireNonNull(health, "compaction.health");
+    }
+
+    /** The first six settings; every later one at its default. */
+    public Compaction(long targetFileSizeBytes, int minInputFiles, Duration maxWait, int chunkPartitions,
+        int maxChunkRetries, Duration interval) {
+      this(targetFileSizeBytes, minInputFiles, maxWait, chunkPartitions, maxChunkRetries, interval, 128L << 20,
+          8L << 20, 32L << 20, Duration.ofMinutes(5), Duration.ofHours(24), 0, 0,
+          dev.lakelifecycle.api.compaction.CompactionPlan.Order.AGE, Map.of(), Health.DEFAULTS);
     }
 
     /** The smallest output worth producing, and the size below which a file is "small": 75 % of the target. */
     public long minFileSizeBytes() {
       return targetFileSizeBytes * 3 / 4;
+    }
+
+    /**
+     * The max wait of one table: its priority's ({@code tablePriorities} by path, then by table name), else
+     * {@link #maxWait()}.
+     */
+    public Duration maxWaitFor(String tenantDatasetTable, String tableName) {
+      Integer p = tablePriorities.get(tenantDatasetTable);
+      if (p == null) {
+        p = tablePriorities.get(tableName);
+      }
+      return p == null ? maxWait : PRIORITY_MAX_WAIT.get(p);
+    }
+
+    /** The priority of one table, or {@code -1} if it has none. */
+    public int priorityOf(String tenantDatasetTable, String tableName) {
+      Integer p = tablePriorities.get(tenantDatasetTable);
+      if (p == null) {
+        p = tablePriorities.get(tableName);
+      }
+      return p == null ? -1 : p;
+    }
+
+    /** A copy with other run caps (0 = no cap). */
+    public Compaction withCaps(int maxFiles, long maxBytes) {
+      return new Compaction(targetFileSizeBytes, minInputFiles, maxWait, chunkPartitions, maxChunkRetries, interval,
+          rowGroupSizeBytes, fastPathRowGroupBytes, memoryBudgetBytes, leaseDuration, checkpointTtl, maxFiles,
+          maxBytes, order, tablePriorities, health);
+    }
+
+    /** A copy with other table priorities. */
+    public Compaction withTablePriorities(Map<String, Integer> priorities) {
+      return new Compaction(targetFileSizeBytes, minInputFiles, maxWait, chunkPartitions, maxChunkRetries, interval,
+          rowGroupSizeBytes, fastPathRowGroupBytes, memoryBudgetBytes, leaseDuration, checkpointTtl, maxFilesPerRun,
+          maxBytesPerRun, order, priorities, health);
+    }
+
+    /** A copy with other rewrite sizes. */
+    public Compaction withRewriteSizes(long rowGroupBytes, long fastPathBytes, long memoryBudget) {
+      return new Compaction(targetFileSizeBytes, minInputFiles, maxWait, chunkPartitions, maxChunkRetries, interval,
+          rowGroupBytes, fastPathBytes, memoryBudget, leaseDuration, checkpointTtl, maxFilesPerRun, maxBytesPerRun,
+          order, tablePriorities, health);
+    }
+
+    /** A copy with another lease duration and checkpoint TTL. */
+    public Compaction withLeaseAndTtl(Duration lease, Duration ttl) {
+      return new Compaction(targetFileSizeBytes, minInputFiles, maxWait, chunkPartitions, maxChunkRetries, interval,
+          rowGroupSizeBytes, fastPathRowGroupBytes, memoryBudgetBytes, lease, ttl, maxFilesPerRun, maxBytesPerRun,
+          order, tablePriorities, health);
+    }
+
+    /** A copy with other health thresholds. */
+    public Compaction withHealth(Health h) {
+      return new Compaction(targetFileSizeBytes, minInputFiles, maxWait, chunkPartitions, maxChunkRetries, interval,
+          rowGroupSizeBytes, fastPathRowGroupBytes, memoryBudgetBytes, leaseDuration, checkpointTtl, maxFilesPerRun,
+          maxBytesPerRun, order, tablePriorities, h);
+    }
+  }
+
+  /**
+   * When compaction status turns {@code degraded} (warning) or {@code unhealthy} (critical): a value above the
+   * threshold trips it. Defaults are the ParqueDB runbook's "Key Metrics to Monitor" table.
+   *
+   * @param stuckWarning windows stuck past their lease; default 0
+   * @param stuckCritical default 3
+   * @param oldestPendingWarning age of the oldest pending window; default 2 h
+   * @param oldestPendingCritical default 4 h
+   * @param pendingWindowsWarning windows waiting to be compacted; default 10
+   * @param pendingWindowsCritical default 20
+   * @param pendingFilesWarning small files waiting in pending windows; default 1000
+   * @param pendingFilesCritical default 5000
+   * @param quarantinedWarning quarantined files; default 0
+   * @param quarantinedCritical default 100
+   */
+  public record Health(int stuckWarning, int stuckCritical, Duration oldestPendingWarning,
+      Duration oldestPendingCritical, int pendingWindowsWarning, int pendingWindowsCritical, long pendingFilesWarning,
+      long pendingFilesCritical, int quarantinedWarning, int quarantinedCritical) {
+    public static final Health DEFAULTS = new Health(0, 3, Duration.ofHours(2), Duration.ofHours(4), 10, 20, 1000,
+        5000, 0, 100);
+
+    public Health {
+      nonNegative("compaction.health.oldest_pending_warning", oldestPendingWarning);
+      nonNegative("compaction.health.oldest_pending_critical", oldestPendingCritical);
+      if (stuckWarning < 0 || stuckCritical < stuckWarning || pendingWindowsWarning < 0
+          || pendingWindowsCritical < pendingWindowsWarning || pendingFilesWarning < 0
+          || pendingFilesCritical < pendingFilesWarning || quarantinedWarning < 0
+          || quarantinedCritical < quarantinedWarning || oldestPendingCritical.compareTo(oldestPendingWarning) < 0) {
+        throw invalid("compaction.health", "warning/critical pair",
+            "thresholds >= 0 with each critical threshold >= its warning threshold");
+      }
     }
   }
 

@@ -26,6 +26,33 @@ public interface CompactionAction {
   /** Compact open partitions too. Default {@code false}. */
   CompactionAction force(boolean force);
 
+  /**
+   * Order of execution: oldest window first ({@link CompactionPlan.Order#AGE}), or the largest backlog first.
+   * Default {@code compaction.order} ({@code AGE}).
+   */
+  default CompactionAction order(CompactionPlan.Order order) {
+    throw new UnsupportedOperationException(getClass().getName() + " does not support ordering");
+  }
+
+  /**
+   * Caps the input files of this run; eligible groups beyond it are reported as
+   * {@link CompactionPlan.Reason#DEFERRED_BY_CAP}, never silently skipped. A group is never split by the cap, but
+   * the first group always runs. Default {@code compaction.max_files_per_run}; 0 means no cap.
+   */
+  default CompactionAction maxFiles(int files) {
+    throw new UnsupportedOperationException(getClass().getName() + " does not support caps");
+  }
+
+  /** Caps the input bytes of this run, like {@link #maxFiles(int)}. Default {@code compaction.max_bytes_per_run}; 0 = no cap. */
+  default CompactionAction maxBytes(long bytes) {
+    throw new UnsupportedOperationException(getClass().getName() + " does not support caps");
+  }
+
+  /** Receives progress per chunk. Default {@link CompactionListener#NONE}. */
+  default CompactionAction listener(CompactionListener listener) {
+    throw new UnsupportedOperationException(getClass().getName() + " does not support listeners");
+  }
+
   /** Plans without changing anything, explaining why each live file is included or skipped. */
   CompactionPlan plan();
 

@@ -17,36 +17,53 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
+import java.util.HashMap;
 import java.util.function.Function;
 import org.apache.parquet.schema.MessageType;
 
 /**
  * Decides which live files of a table are rewritten into which outputs. A pure function of the live files,
- * the settings, the time and each file's Parquet schema: it reads nothing itself, so it is tested without
- * storage and a dry run and a real run decide alike.
+ * the settings, the time, the quarantine and each file's Parquet schema: it reads nothing itself, so it is tested
+ * without storage and a dry run and a real run decide alike.
  *
- * <p>Rules (the Iceberg runbook's threshold, target size and oldest-first; the ParqueDB runbook's windows):
+ * <p>Rules (the Iceberg runbook's threshold, target size and progressive compaction; the ParqueDB runbook's
+ * windows and priorities; the SignalDB runbook's plan-before-execute):
  * <ol>
+ *   <li>A quarantined file is {@link Reason#QUARANTINED} and never planned; so is a small file whose footer
+ *       cannot be read (a run then quarantines it).</li>
  *   <li>A file is <em>small</em> when its size is below {@link Settings#minFileSizeBytes()} (75 % of the
  *       target); larger files are {@link Reason#LARGE_ENOUGH} and never rewritten.</li>
  *   <li>A partition is open for late writers until {@code PartitionSpec.endOf(p) + maxWait}; its small files
- *       are {@link Reason#WINDOW_OPEN} unless {@code force}.</li>
+ *       are {@link Reason#WINDOW_OPEN} unless {@code force}. A partition with one small file leaves it
+ *       {@link Reason#ALONE_IN_PARTITION}.</li>
  *   <li>Only files with an identical Parquet schema are merged. Within a closed partition the small files are
  *       split into schema classes; a class is compacted when it has at least {@code minInputFiles} files or
- *       its bytes reach the target, otherwise its files are {@link Reason#TOO_FEW_FILES}. A single small file
- *       is never rewritten alone.</li>
- *   <li>A compacted class is packed oldest first into groups of at least two files whose inputs add up to
- *       about the target, so each output lands near it. Groups run oldest partition first and are numbered
- *       {@code cg-0, cg-1, ...} in that order.</li>
+ *       its bytes reach the target, otherwise its files are {@link Reason#TOO_FEW_FILES} (the largest class) or
+ *       {@link Reason#SCHEMA_DIFFERS} (the others).</li>
+ *   <li>A compacted class becomes one group, or several of about equal bytes when it holds more than
+ *       {@value #MAX_GROUP_TARGETS} targets of input (a group is the unit of retry; the rewriter splits its
+ *       output into files of about the target, so outputs land at 75–180 % of the target).</li>
+ *   <li>Groups run in {@link Settings#order()} (oldest window first by default) and are numbered
+ *       {@code cg-0, cg-1, ...} in that order. With a cap on files or bytes, the groups past it are
+ *       {@link Reason#DEFERRED_BY_CAP}; the first group always runs, so a cap never stalls a table.</li>
  * </ol>
+ *
+ * <p>Public only so that the planning benchmark can time it; an internal class, not part of the API.
  */
-final class CompactionPlanner {
-  /** The planning thresholds of one run. */
-  record Settings(long targetFileSizeBytes, long minFileSizeBytes, int minInputFiles, Duration maxWait,
-      boolean force) {
-    Settings {
+public final class CompactionPlanner {
+  /** Most input bytes of one group, in targets. */
+  static final int MAX_GROUP_TARGETS = 8;
+
+  /** The planning thresholds of one run; caps of 0 mean none. */
+  public record Settings(long targetFileSizeBytes, long minFileSizeBytes, int minInputFiles, Duration maxWait,
+      boolean force, CompactionPlan.Order order, int maxFiles, long maxBytes) {
+    public Settings {
       Objects.requireNonNull(maxWait, "maxWait");
+      Objects.requireNonNull(order, "order");
+    }
+
+    public Settings(long targetFileSizeBytes, long minFileSizeBytes, int minInputFiles, Duration maxWait, boolean force) {
+      this(targetFileSizeBytes, minFileSizeBytes, minInputFiles, maxWait, force, CompactionPlan.Order.AGE, 0, 0);
     }
   }
 
@@ -56,12 +73,12 @@ final class CompactionPlanner {
    * @param schema the file schema, or {@code null} if unreadable
    * @param unreadable why the footer could not be read, or {@code null}
    */
-  record FileSchema(MessageType schema, String unreadable) {
-    static FileSchema of(MessageType schema) {
+  public record FileSchema(MessageType schema, String unreadable) {
+    public static FileSchema of(MessageType schema) {
       return new FileSchema(Objects.requireNonNull(schema, "schema"), null);
     }
 
-    static FileSchema unreadable(String why) {
+    public static FileSchema unreadable(String why) {
       return new FileSchema(null, why);
     }
   }
@@ -73,32 +90,52 @@ final class CompactionPlanner {
 
   private CompactionPlanner() {}
 
+  /** Plans with nothing quarantined. */
+  static CompactionPlan plan(TableId table, List<DataFile> liveFiles, Settings settings, Instant now,
+      Function<DataFile, FileSchema> schemaOf) {
+    return plan(table, liveFiles, settings, now, schemaOf, f -> null);
+  }
+
+  /** A candidate group before ordering and numbering. */
+  private record Candidate(String partition, Instant start, List<DataFile> files, long bytes, String why,
+      String schemaNote) {}
+
   /**
    * Plans the compaction of {@code liveFiles}.
    *
    * @param schemaOf the schema of a small file of a closed partition (only those are asked for)
+   * @param quarantine the quarantine error of a file, or {@code null} if it is not quarantined
    * @return groups in execution order and exactly one decision per live file, in the order of {@code liveFiles}
    */
-  static CompactionPlan plan(TableId table, List<DataFile> liveFiles, Settings settings, Instant now,
-      Function<DataFile, FileSchema> schemaOf) {
-    Map<DataFile, Decision> decisions = new IdentityHashMap<>();
-    List<Group> groups = new ArrayList<>();
-
-    // Oldest partition first: partitions named hour=/day= sort chronologically as text within one
-    // granularity; we order by start instant so a mixed table is also oldest first.
-    Map<String, List<DataFile>> byPartition = new TreeMap<>(CompactionPlanner::comparePartitions);
+  public static CompactionPlan plan(TableId table, List<DataFile> liveFiles, Settings settings, Instant now,
+      Function<DataFile, FileSchema> schemaOf, Function<DataFile, String> quarantine) {
+    Map<DataFile, Decision> decisions = new IdentityHashMap<>(liveFiles.size() * 2);
+    Map<String, List<DataFile>> byPartition = new HashMap<>();
     for (DataFile f : liveFiles) {
       byPartition.computeIfAbsent(f.partition(), p -> new ArrayList<>()).add(f);
     }
+    // Sorted once with each start parsed once: comparing parsed partition names inside a TreeMap costs more
+    // than the rest of planning a million files.
+    List<Map.Entry<String, Instant>> partitions = new ArrayList<>(byPartition.size());
+    for (String p : byPartition.keySet()) {
+      partitions.add(Map.entry(p, startOrMax(p)));
+    }
+    partitions.sort(Map.Entry.<String, Instant>comparingByValue().thenComparing(Map.Entry.comparingByKey()));
 
-    for (Map.Entry<String, List<DataFile>> e : byPartition.entrySet()) {
-      String partition = e.getKey();
+    String threshold = " < threshold " + settings.minFileSizeBytes() + " B";
+    List<Candidate> candidates = new ArrayList<>();
+    for (Map.Entry<String, Instant> pe : partitions) {
+      String partition = pe.getKey();
       List<DataFile> small = new ArrayList<>();
-      for (DataFile f : e.getValue()) {
-        if (f.sizeBytes() >= settings.minFileSizeBytes()) {
-          decisions.put(f, new Decision(f, Reason.LARGE_ENOUGH, String.format(Locale.ROOT,
-              "size %d B >= small-file threshold %d B (75 %% of target %d B): already large enough",
-              f.sizeBytes(), settings.minFileSizeBytes(), settings.targetFileSizeBytes())));
+      for (DataFile f : byPartition.get(partition)) {
+        String quarantined = quarantine.apply(f);
+        if (quarantined != null) {
+          decisions.put(f, new Decision(f, Reason.QUARANTINED, "quarantined: " + quarantined
+              + " (kept out of compaction until the quarantine is cleared with Compactor.clearQuarantine)"));
+        } else if (f.sizeBytes() >= settings.minFileSizeBytes()) {
+          decisions.put(f, new Decision(f, Reason.LARGE_ENOUGH, "size " + f.sizeBytes() + " B >= small-file threshold "
+              + settings.minFileSizeBytes() + " B (75 % of target " + settings.targetFileSizeBytes()
+              + " B): already large enough"));
         } else {
           small.add(f);
         }
@@ -108,19 +145,74 @@ final class CompactionPlanner {
       }
       Instant closesAt = closesAt(partition, settings.maxWait());
       if (!settings.force() && closesAt != null && now.isBefore(closesAt)) {
+        String why = "partition " + partition + " is open for late writers until " + closesAt + " (window end "
+            + PartitionSpec.endOf(partition) + " + max wait " + settings.maxWait() + "), now " + now
+            + "; compacted after the window closes, or with force(true); size ";
         for (DataFile f : small) {
-          decisions.put(f, new Decision(f, Reason.WINDOW_OPEN, String.format(Locale.ROOT,
-              "partition %s is open for late writers until %s (window end %s + max wait %s), now %s;"
-                  + " size %d B < threshold %d B; compacted after the window closes, or with force(true)",
-              partition, closesAt, PartitionSpec.endOf(partition), settings.maxWait(), now,
-              f.sizeBytes(), settings.minFileSizeBytes())));
+          decisions.put(f, new Decision(f, Reason.WINDOW_OPEN, why + f.sizeBytes() + " B" + threshold));
         }
         continue;
       }
+      if (small.size() == 1) {
+        DataFile f = small.get(0);
+        decisions.put(f, new Decision(f, Reason.ALONE_IN_PARTITION, "the only small file of partition " + partition
+            + " (a file is never rewritten alone); size " + f.sizeBytes() + " B" + threshold));
+        continue;
+      }
       small.sort(OLDEST_FIRST);
+      List<DataFile> readable = new ArrayList<>(small.size());
       Map<DataFile, String> unreadable = new IdentityHashMap<>();
-      for (List<DataFile> schemaClass : schemaClasses(small, schemaOf, unreadable)) {
-        planClass(partition, schemaClass, small.size(), settings, unreadable, groups, decisions);
+      for (DataFile f : small) {
+        FileSchema fs = schemaOf.apply(f);
+        if (fs == null || fs.schema() == null) {
+          String why = fs == null || fs.unreadable() == null ? "unknown schema" : fs.unreadable();
+          unreadable.put(f, why);
+          decisions.put(f, new Decision(f, Reason.QUARANTINED, "unreadable Parquet footer: " + why
+              + " (a run quarantines it and compacts the partition's other files; repair or replace it, then"
+              + " clear the quarantine)"));
+        } else {
+          readable.add(f);
+        }
+      }
+      List<List<DataFile>> classes = schemaClasses(readable, schemaOf);
+      for (int i = 0; i < classes.size(); i++) {
+        planClass(partition, pe.getValue(), classes.get(i), i == 0, readable.size(), settings, candidates,
+            decisions);
+      }
+    }
+
+    switch (settings.order()) {
+      case AGE -> { } // partitions were visited oldest first
+      // Stable sorts: equal backlogs stay oldest first.
+      case BYTES -> candidates.sort(Comparator.comparingLong(Candidate::bytes).reversed());
+      case FILES -> candidates.sort(Comparator.comparingInt((Candidate c) -> c.files().size()).reversed());
+    }
+
+    List<Group> groups = new ArrayList<>();
+    long files = 0;
+    long bytes = 0;
+    for (Candidate c : candidates) {
+      boolean capped = !groups.isEmpty()
+          && ((settings.maxFiles() > 0 && files + c.files().size() > settings.maxFiles())
+          || (settings.maxBytes() > 0 && bytes + c.bytes() > settings.maxBytes()));
+      if (capped) {
+        String why = "eligible (" + c.why() + ") but deferred to a later run by the cap of " + settings.maxFiles()
+            + " files / " + settings.maxBytes() + " B per run (0 = none); this run takes " + files + " files, "
+            + bytes + " B";
+        for (DataFile f : c.files()) {
+          decisions.put(f, new Decision(f, Reason.DEFERRED_BY_CAP, why));
+        }
+        continue;
+      }
+      files += c.files().size();
+      bytes += c.bytes();
+      String id = "cg-" + groups.size();
+      Group g = new Group(id, c.partition(), c.files());
+      groups.add(g);
+      String why = "in " + id + " with " + c.files().size() + " file(s), " + c.bytes() + " B of target "
+          + settings.targetFileSizeBytes() + " B: partition " + c.partition() + " has " + c.why() + "; size ";
+      for (DataFile f : c.files()) {
+        decisions.put(f, new Decision(f, Reason.INCLUDED, why + f.sizeBytes() + " B" + threshold + c.schemaNote()));
       }
     }
 
@@ -143,103 +235,80 @@ final class CompactionPlanner {
     }
   }
 
-  private static int comparePartitions(String a, String b) {
-    Instant sa = startOrNull(a);
-    Instant sb = startOrNull(b);
-    if (sa != null && sb != null && !sa.equals(sb)) {
-      return sa.compareTo(sb);
-    }
-    if (sa == null ^ sb == null) {
-      return sa == null ? 1 : -1; // time windows first, anything else after, by name
-    }
-    return a.compareTo(b);
-  }
-
-  private static Instant startOrNull(String partition) {
+  /** Time windows first (by start), anything else after, by name. */
+  private static Instant startOrMax(String partition) {
     try {
       return PartitionSpec.startOf(partition);
     } catch (IllegalArgumentException notATimeWindow) {
-      return null;
+      return Instant.MAX;
     }
   }
 
   /**
-   * Splits the small files of a partition (oldest first) into classes of identical schema, largest class
-   * first (ties: the class of the older file first). A file whose footer cannot be read is kept in the
-   * largest class: its schema is unknown, not known to differ, and the rewrite then fails on it with a
-   * {@link dev.lakelifecycle.api.CorruptFileException} naming it, instead of it being skipped silently forever.
-   *
-   * @param unreadable receives each unreadable file with the reason
+   * Splits readable small files (oldest first) into classes of identical schema, largest class first (ties: the
+   * class of the older file first).
    */
-  private static List<List<DataFile>> schemaClasses(List<DataFile> small, Function<DataFile, FileSchema> schemaOf,
-      Map<DataFile, String> unreadable) {
+  private static List<List<DataFile>> schemaClasses(List<DataFile> small, Function<DataFile, FileSchema> schemaOf) {
     Map<MessageType, List<DataFile>> classes = new LinkedHashMap<>();
     for (DataFile f : small) {
-      FileSchema s = schemaOf.apply(f);
-      if (s == null || s.schema() == null) {
-        unreadable.put(f, s == null || s.unreadable() == null ? "unknown schema" : s.unreadable());
-      } else {
-        classes.computeIfAbsent(s.schema(), k -> new ArrayList<>()).add(f);
-      }
+      classes.computeIfAbsent(schemaOf.apply(f).schema(), k -> new ArrayList<>()).add(f);
     }
     List<List<DataFile>> ordered = new ArrayList<>(classes.values());
     // Stable sort keeps first-seen (oldest file) order among equally large classes.
     ordered.sort(Comparator.comparingInt((List<DataFile> c) -> c.size()).reversed());
-    if (!unreadable.isEmpty()) {
-      if (ordered.isEmpty()) {
-        ordered.add(new ArrayList<>());
-      }
-      ordered.get(0).addAll(unreadable.keySet());
-      ordered.get(0).sort(OLDEST_FIRST);
-    }
     return ordered;
   }
 
-  private static void planClass(String partition, List<DataFile> files, int smallInPartition, Settings settings,
-      Map<DataFile, String> unreadable, List<Group> groups, Map<DataFile, Decision> decisions) {
-    long bytes = files.stream().mapToLong(DataFile::sizeBytes).sum();
-    String schemaNote = files.size() == smallInPartition ? ""
-        : String.format(Locale.ROOT, "; only %d of the partition's %d small files share this Parquet schema"
-            + " (files of differing schemas are never merged)", files.size(), smallInPartition);
+  private static void planClass(String partition, Instant start, List<DataFile> files, boolean largestClass,
+      int readableInPartition, Settings settings, List<Candidate> candidates, Map<DataFile, Decision> decisions) {
+    long bytes = 0;
+    for (DataFile f : files) {
+      bytes += f.sizeBytes();
+    }
+    String schemaNote = files.size() == readableInPartition ? ""
+        : String.format(Locale.ROOT, "; only %d of the partition's %d readable small files share this Parquet schema"
+            + " (files of differing schemas are never merged)", files.size(), readableInPartition);
     boolean compact = files.size() >= 2
         && (files.size() >= settings.minInputFiles() || bytes >= settings.targetFileSizeBytes());
     if (!compact) {
+      Reason reason = largestClass ? Reason.TOO_FEW_FILES : Reason.SCHEMA_DIFFERS;
+      String why = "partition " + partition + " has " + files.size() + " small file(s) of " + bytes + " B"
+          + (largestClass ? "" : " with this schema") + ", needs >= " + settings.minInputFiles() + " files or >= "
+          + settings.targetFileSizeBytes() + " B (target) to compact; size ";
       for (DataFile f : files) {
-        decisions.put(f, new Decision(f, Reason.TOO_FEW_FILES, String.format(Locale.ROOT,
-            "partition %s has %d small file(s) of %d B, needs >= %d files or >= %d B (target) to compact;"
-                + " size %d B < threshold %d B%s%s",
-            partition, files.size(), bytes, settings.minInputFiles(), settings.targetFileSizeBytes(),
-            f.sizeBytes(), settings.minFileSizeBytes(), schemaNote, unreadableNote(unreadable, f))));
+        decisions.put(f, new Decision(f, reason, why + f.sizeBytes() + " B < threshold "
+            + settings.minFileSizeBytes() + " B" + schemaNote));
       }
       return;
     }
     String why = files.size() >= settings.minInputFiles()
-        ? String.format(Locale.ROOT, "%d small files >= min %d", files.size(), settings.minInputFiles())
-        : String.format(Locale.ROOT, "%d B of small files >= target %d B", bytes, settings.targetFileSizeBytes());
-    for (List<DataFile> packed : pack(files, settings.targetFileSizeBytes())) {
-      String id = "cg-" + groups.size();
-      Group g = new Group(id, partition, packed);
-      groups.add(g);
-      for (DataFile f : packed) {
-        decisions.put(f, new Decision(f, Reason.INCLUDED, String.format(Locale.ROOT,
-            "in %s with %d file(s), %d B of target %d B: partition %s has %s; size %d B < threshold %d B%s%s",
-            id, packed.size(), g.inputBytes(), settings.targetFileSizeBytes(), partition, why,
-            f.sizeBytes(), settings.minFileSizeBytes(), schemaNote, unreadableNote(unreadable, f))));
+        ? files.size() + " small files >= min " + settings.minInputFiles()
+        : bytes + " B of small files >= target " + settings.targetFileSizeBytes() + " B";
+    for (List<DataFile> part : split(files, bytes, settings.targetFileSizeBytes())) {
+      long partBytes = 0;
+      for (DataFile f : part) {
+        partBytes += f.sizeBytes();
       }
+      candidates.add(new Candidate(partition, start, part, partBytes, why, schemaNote));
     }
   }
 
   /**
-   * Packs files (oldest first, at least two) into groups that stay within the target where they can: a
-   * file joins the open group while the group's bytes plus its own stay at or below the target, or while the
-   * group holds fewer than two files. A last group of one file joins the group before it.
+   * Splits files (oldest first) into the fewest groups of at most {@value #MAX_GROUP_TARGETS} targets of input
+   * each, of about equal bytes and at least two files.
    */
-  static List<List<DataFile>> pack(List<DataFile> files, long target) {
-    List<List<DataFile>> out = new ArrayList<>();
+  static List<List<DataFile>> split(List<DataFile> files, long bytes, long target) {
+    long max = target * MAX_GROUP_TARGETS;
+    int n = (int) Math.max(1, Math.min(files.size() / 2, (bytes + max - 1) / max));
+    if (n == 1) {
+      return List.of(files);
+    }
+    List<List<DataFile>> out = new ArrayList<>(n);
+    long per = bytes / n;
     List<DataFile> open = new ArrayList<>();
     long openBytes = 0;
     for (DataFile f : files) {
-      if (open.size() >= 2 && openBytes + f.sizeBytes() > target) {
+      if (open.size() >= 2 && openBytes + f.sizeBytes() / 2 > per && out.size() < n - 1) {
         out.add(open);
         open = new ArrayList<>();
         openBytes = 0;
@@ -247,17 +316,11 @@ final class CompactionPlanner {
       open.add(f);
       openBytes += f.sizeBytes();
     }
-    if (open.size() == 1 && !out.isEmpty()) {
+    if (open.size() == 1) {
       out.get(out.size() - 1).addAll(open);
     } else if (!open.isEmpty()) {
       out.add(open);
     }
     return out;
-  }
-
-  private static String unreadableNote(Map<DataFile, String> unreadable, DataFile f) {
-    String why = unreadable.get(f);
-    return why == null ? "" : "; WARNING: its Parquet footer cannot be read (" + why
-        + "), so executing this plan fails on it until the file is repaired or removed from the table";
   }
 }

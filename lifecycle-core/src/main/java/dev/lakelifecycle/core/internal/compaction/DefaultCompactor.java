@@ -2,6 +2,7 @@ package dev.lakelifecycle.core.internal.compaction;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.lakelifecycle.api.CheckpointConflictException;
 import dev.lakelifecycle.api.CommitConflictException;
 import dev.lakelifecycle.api.DataFile;
 import dev.lakelifecycle.api.LifecycleException;
@@ -13,10 +14,12 @@ import dev.lakelifecycle.api.catalog.TableCatalog;
 import dev.lakelifecycle.api.checkpoint.Checkpoint;
 import dev.lakelifecycle.api.checkpoint.CheckpointStore;
 import dev.lakelifecycle.api.compaction.CompactionAction;
+import dev.lakelifecycle.api.compaction.CompactionListener;
 import dev.lakelifecycle.api.compaction.CompactionPlan;
 import dev.lakelifecycle.api.compaction.CompactionResult;
 import dev.lakelifecycle.api.compaction.CompactionStatus;
 import dev.lakelifecycle.api.compaction.Compactor;
+import dev.lakelifecycle.api.compaction.QuarantinedFile;
 import dev.lakelifecycle.api.storage.ObjectStore;
 import dev.lakelifecycle.core.LifecycleConfig;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -24,8 +27,11 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -40,15 +46,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The compaction engine: plans per partition (see {@link CompactionPlanner}), then rewrites the plan's groups
- * in chunks of up to {@code compaction.chunk-partitions} groups, one catalog replace commit and one checkpoint
- * write per chunk (the Timestore runbook's chunked, resumable compaction).
+ * The compaction engine: plans per partition (see {@link CompactionPlanner}), then merges the plan's groups
+ * with a streaming column-level rewrite ({@link StreamingRewriter}) in chunks of up to
+ * {@code compaction.chunk-partitions} groups, one catalog replace commit and one checkpoint write per chunk (the
+ * Timestore runbook's chunked, resumable compaction).
  *
  * <p><b>Checkpoint.</b> Id {@code compaction/<tenant>/<dataset>/<table>}; layout in {@link PlanState}. A run
- * takes the checkpoint's lease (5 minutes, renewed by every checkpoint write, including one after each rewritten
- * group), so replicas never compact one table at once; a run that finds the lease held by another owner does
- * nothing and returns an empty result. A {@code PENDING} plan is resumed at its cursor with its stored settings;
- * otherwise a fresh plan is made and stored.
+ * takes the checkpoint's lease ({@code compaction.lease_duration_secs}, default 5 minutes, renewed by every
+ * checkpoint write, including one per output file), so replicas never compact one table at once; a run that finds
+ * the lease held by another owner does nothing and returns {@link CompactionResult.Outcome#ALREADY_RUNNING}. An
+ * expired lease lets the next run resume (the ParqueDB runbook's stuck-window reset). A {@code PENDING} plan is
+ * resumed at its cursor with its stored settings; otherwise a fresh plan is made and stored. Completed checkpoints
+ * are kept for {@code compaction.checkpoint_ttl_hours} (24 h) and then removed by {@link #cleanup(TableId)}.
  *
  * <p><b>Crash safety.</b> Output locations are recorded in the checkpoint before they are written (the orphan
  * sweeper keeps them). Each chunk's commit summary carries the plan id and chunk id, so a chunk that committed
@@ -59,21 +68,22 @@ import org.slf4j.LoggerFactory;
  * chunk that still conflicts ends the run with a {@link CommitConflictException} naming the table and chunk
  * (status {@code FAILED}, {@code lastError} set; earlier chunks stay committed).
  *
- * <p><b>Bad input.</b> An input that cannot be read as Parquet fails its chunk at once (no retry) with a
- * {@link dev.lakelifecycle.api.CorruptFileException} naming the file and the fix: the outputs are deleted, the
- * table is unchanged, the checkpoint is {@code FAILED} with {@code lastError}. Other tables are unaffected.
+ * <p><b>Quarantine.</b> An input that cannot be read (corrupt, truncated, encrypted, rows disagreeing with the
+ * table) is quarantined with its error in checkpoint {@code compaction-quarantine/<table path>} (metadata
+ * {@code files: [{location, partition, error, quarantinedAt}]}), before the chunk's commit; the other inputs of its
+ * group are merged without it and the run goes on. Quarantined files stay live and are left out of plans until
+ * {@link #clearQuarantine(TableId, Collection)}.
  *
- * <p><b>Metrics</b> (tags {@code tenant}, {@code dataset}, {@code table}): {@code lifecycle.compaction.runs},
- * {@code .failures}, {@code .files.compacted}, {@code .bytes.compacted}, {@code .chunks}, {@code .chunk.retries}
- * (counters) and {@code lifecycle.compaction.duration} (timer).
+ * <p><b>Metrics</b> (tags {@code tenant}, {@code dataset}, {@code table}): counters {@code lifecycle.compaction.runs},
+ * {@code .failures}, {@code .files.compacted}, {@code .bytes.compacted}, {@code .chunks}, {@code .chunk.retries},
+ * {@code .files.quarantined}, {@code .files.deferred}, {@code .bytes.deferred}; timers
+ * {@code lifecycle.compaction.duration} and {@code .chunk.duration}; distribution summary
+ * {@code lifecycle.compaction.chunk.attempts}.
  *
  * <p>Thread-safe; concurrent runs on different tables proceed independently.
  */
 public final class DefaultCompactor implements Compactor {
   private static final Logger LOG = LoggerFactory.getLogger(DefaultCompactor.class);
-
-  /** How long a run's lease lasts without a checkpoint write. */
-  static final Duration LEASE_TTL = Duration.ofMinutes(5);
 
   /** Summary keys of each chunk's replace commit. */
   static final String SUMMARY_PLAN_ID = "compaction.plan-id";
@@ -81,6 +91,19 @@ public final class DefaultCompactor implements Compactor {
   static final String SUMMARY_GROUPS = "compaction.groups";
   static final String SUMMARY_ATTEMPT = "compaction.attempt";
   static final String SUMMARY_WRITER = "compaction.writer-id";
+  /** Checkpoint id prefix of the quarantine, followed by the table path. */
+  static final String QUARANTINE_PREFIX = "compaction-quarantine/";
+
+  /** The steps of a chunk at which tests make the process die. */
+  enum Step { BEFORE_WRITE, AFTER_WRITE, AFTER_COMMIT, AFTER_CHECKPOINT }
+
+  /** Called at each {@link Step}; tests halt the JVM there. */
+  @FunctionalInterface
+  interface StepHook {
+    StepHook NONE = (step, chunkId) -> { };
+
+    void at(Step step, String chunkId);
+  }
 
   private final ObjectStore store;
   private final TableCatalog catalog;
@@ -90,7 +113,8 @@ public final class DefaultCompactor implements Compactor {
   private final MeterRegistry registry;
   private final String writerId;
   private final ChunkBackoff backoff;
-  private final GroupRewriter rewriter;
+  private final StreamingRewriter rewriter;
+  private volatile StepHook hook = StepHook.NONE;
   /** Footer schemas by location: data files are immutable, so repeated plans need not reread them. */
   private final Cache<String, CompactionPlanner.FileSchema> schemas =
       Caffeine.newBuilder().maximumSize(50_000).build();
@@ -122,7 +146,16 @@ public final class DefaultCompactor implements Compactor {
     this.registry = registry != null ? registry : new CompositeMeterRegistry();
     this.writerId = Objects.requireNonNull(writerId, "writerId");
     this.backoff = Objects.requireNonNull(backoff, "backoff");
-    this.rewriter = new GroupRewriter(store);
+    this.rewriter = new StreamingRewriter(store);
+  }
+
+  /** Installs a hook called at each step of each chunk (crash tests). */
+  void stepHook(StepHook h) {
+    this.hook = Objects.requireNonNull(h, "hook");
+  }
+
+  private Duration lease() {
+    return config.leaseDuration();
   }
 
   @Override
@@ -130,31 +163,233 @@ public final class DefaultCompactor implements Compactor {
     return new Action(Objects.requireNonNull(table, "table"));
   }
 
-  @Override
-  public CompactionStatus status(TableId table) {
-    Optional<Checkpoint> found = checkpoints.get(checkpointId(table));
-    if (found.isEmpty()) {
-      return new CompactionStatus(table, CompactionStatus.State.IDLE, 0, 0, 0, null, null);
-    }
-    Checkpoint cp = found.get();
-    if (!PlanState.hasPlan(cp)) {
-      // Only a lease was ever taken: no plan has been stored.
-      return new CompactionStatus(table, CompactionStatus.State.IDLE, 0, 0, 0, null, cp.updatedAt());
-    }
-    CompactionStatus.State state = switch (cp.status()) {
-      case PENDING -> CompactionStatus.State.PENDING;
-      case COMPLETED -> CompactionStatus.State.COMPLETED;
-      case FAILED -> CompactionStatus.State.FAILED;
-    };
-    Object lastError = cp.stats().get("lastError");
-    return new CompactionStatus(table, state, cp.cursor(), PlanState.totalGroups(cp),
-        (int) PlanState.num(cp.stats().get("chunksCompleted")), lastError == null ? null : lastError.toString(),
-        cp.updatedAt());
-  }
-
   static String checkpointId(TableId table) {
     return "compaction/" + table.path();
   }
+
+  static String quarantineId(TableId table) {
+    return QUARANTINE_PREFIX + table.path();
+  }
+
+  // ---------------------------------------------------------------- status
+
+  @Override
+  public CompactionStatus status(TableId table) {
+    Instant now = clock.instant();
+    Optional<Checkpoint> found = checkpoints.get(checkpointId(table));
+    CompactionStatus.State state = CompactionStatus.State.IDLE;
+    int cursor = 0;
+    int totalGroups = 0;
+    int chunksCompleted = 0;
+    String lastError = null;
+    Instant updatedAt = null;
+    String leaseOwner = null;
+    Instant leaseExpiresAt = null;
+    Set<String> planPartitions = new HashSet<>();
+    if (found.isPresent()) {
+      Checkpoint cp = found.get();
+      updatedAt = cp.updatedAt();
+      if (cp.leaseHeldAt(now)) {
+        leaseOwner = cp.leaseOwner();
+        leaseExpiresAt = cp.leaseExpiresAt();
+      }
+      if (PlanState.hasPlan(cp)) {
+        state = switch (cp.status()) {
+          case PENDING -> CompactionStatus.State.PENDING;
+          case COMPLETED -> CompactionStatus.State.COMPLETED;
+          case FAILED -> CompactionStatus.State.FAILED;
+        };
+        cursor = cp.cursor();
+        totalGroups = PlanState.totalGroups(cp);
+        chunksCompleted = (int) PlanState.num(cp.stats().get("chunksCompleted"));
+        Object err = cp.stats().get("lastError");
+        lastError = err == null ? null : err.toString();
+        if (cp.status() == Checkpoint.Status.PENDING) {
+          PlanState ps = PlanState.from(cp);
+          for (PlanState.StoredGroup g : ps.groups) {
+            if (!ps.completedGroupIds.contains(g.id()) && !ps.skippedGroups.containsKey(g.id())) {
+              planPartitions.add(g.partition());
+            }
+          }
+        }
+      }
+    }
+    boolean live = found.isPresent() && found.get().leaseHeldAt(now);
+    int processing = live ? planPartitions.size() : 0;
+    int stuck = live ? 0 : planPartitions.size();
+
+    Map<String, QuarantinedFile> quarantine = readQuarantine(table);
+    // The backlog, cheaply: small files per closed window, without reading footers.
+    CatalogTable t = catalog.loadTable(table);
+    Duration maxWait = config.maxWaitFor(table.path(), table.table());
+    Map<String, Integer> smallPerPartition = new HashMap<>();
+    for (DataFile f : t.liveFiles()) {
+      if (f.sizeBytes() < config.minFileSizeBytes() && !quarantine.containsKey(normalise(f.location()))) {
+        smallPerPartition.merge(f.partition(), 1, Integer::sum);
+      }
+    }
+    int pending = 0;
+    long pendingFiles = 0;
+    Duration oldest = Duration.ZERO;
+    for (Map.Entry<String, Integer> e : smallPerPartition.entrySet()) {
+      if (e.getValue() < 2 || planPartitions.contains(e.getKey())) {
+        continue;
+      }
+      Instant closes = CompactionPlanner.closesAt(e.getKey(), maxWait);
+      if (closes != null && now.isBefore(closes)) {
+        continue;
+      }
+      pending++;
+      pendingFiles += e.getValue();
+      if (closes != null && Duration.between(closes, now).compareTo(oldest) > 0) {
+        oldest = Duration.between(closes, now);
+      }
+    }
+    if (!live) {
+      pending += stuck;
+    }
+
+    LifecycleConfig.Health h = config.health();
+    List<String> critical = new ArrayList<>();
+    List<String> warnings = new ArrayList<>();
+    check(stuck, h.stuckWarning(), h.stuckCritical(), "windows stuck past their lease", critical, warnings);
+    check(pending, h.pendingWindowsWarning(), h.pendingWindowsCritical(), "pending windows", critical, warnings);
+    check(pendingFiles, h.pendingFilesWarning(), h.pendingFilesCritical(), "pending files", critical, warnings);
+    check(quarantine.size(), h.quarantinedWarning(), h.quarantinedCritical(), "quarantined files", critical,
+        warnings);
+    if (oldest.compareTo(h.oldestPendingCritical()) > 0) {
+      critical.add(String.format(Locale.ROOT, "oldest pending window is %s old (> critical %s)", oldest,
+          h.oldestPendingCritical()));
+    } else if (oldest.compareTo(h.oldestPendingWarning()) > 0) {
+      warnings.add(String.format(Locale.ROOT, "oldest pending window is %s old (> warning %s)", oldest,
+          h.oldestPendingWarning()));
+    }
+    if (state == CompactionStatus.State.FAILED) {
+      warnings.add("last run failed: " + lastError);
+    }
+    List<String> issues = new ArrayList<>(critical);
+    issues.addAll(warnings);
+    CompactionStatus.Health health = !critical.isEmpty() ? CompactionStatus.Health.UNHEALTHY
+        : !warnings.isEmpty() ? CompactionStatus.Health.DEGRADED : CompactionStatus.Health.HEALTHY;
+    return new CompactionStatus(table, state, cursor, totalGroups, chunksCompleted, lastError, updatedAt, pending,
+        processing, stuck, oldest, pendingFiles, quarantine.size(), leaseOwner, leaseExpiresAt, health, issues);
+  }
+
+  private static void check(long value, long warning, long critical, String what, List<String> crit,
+      List<String> warn) {
+    if (value > critical) {
+      crit.add(String.format(Locale.ROOT, "%d %s (> critical %d)", value, what, critical));
+    } else if (value > warning) {
+      warn.add(String.format(Locale.ROOT, "%d %s (> warning %d)", value, what, warning));
+    }
+  }
+
+  // ---------------------------------------------------------------- quarantine and cleanup
+
+  @Override
+  public List<QuarantinedFile> quarantined(TableId table) {
+    List<QuarantinedFile> out = new ArrayList<>(readQuarantine(table).values());
+    out.sort((a, b) -> a.quarantinedAt().compareTo(b.quarantinedAt()));
+    return out;
+  }
+
+  @Override
+  public int clearQuarantine(TableId table, Collection<String> locations) {
+    Set<String> keys = new HashSet<>();
+    locations.forEach(l -> keys.add(normalise(l)));
+    int[] cleared = {0};
+    updateQuarantine(table, files -> {
+      int before = files.size();
+      if (keys.isEmpty()) {
+        files.clear();
+      } else {
+        files.keySet().removeAll(keys);
+      }
+      cleared[0] = before - files.size();
+    });
+    schemas.invalidateAll();
+    LOG.info("Released {} file(s) of {} from compaction quarantine", cleared[0], table);
+    return cleared[0];
+  }
+
+  @Override
+  public boolean cleanup(TableId table) {
+    Instant now = clock.instant();
+    Optional<Checkpoint> cp = checkpoints.get(checkpointId(table));
+    if (cp.isEmpty() || cp.get().status() != Checkpoint.Status.COMPLETED || cp.get().leaseHeldAt(now)
+        || cp.get().updatedAt().plus(config.checkpointTtl()).isAfter(now)) {
+      return false;
+    }
+    boolean deleted = checkpoints.delete(cp.get().id(), cp.get().version());
+    if (deleted) {
+      LOG.info("Removed completed compaction checkpoint {} (older than the TTL of {})", cp.get().id(),
+          config.checkpointTtl());
+    }
+    return deleted;
+  }
+
+  private Map<String, QuarantinedFile> readQuarantine(TableId table) {
+    Map<String, QuarantinedFile> out = new LinkedHashMap<>();
+    checkpoints.get(quarantineId(table)).ifPresent(cp -> {
+      if (cp.metadata().get("files") instanceof List<?> list) {
+        for (Object o : list) {
+          if (o instanceof Map<?, ?> m && m.get("location") instanceof String loc) {
+            Object at = m.get("quarantinedAt");
+            out.put(normalise(loc), new QuarantinedFile(loc, m.get("partition") == null ? null
+                : String.valueOf(m.get("partition")), String.valueOf(m.get("error")),
+                at == null ? Instant.EPOCH : Instant.parse(String.valueOf(at))));
+          }
+        }
+      }
+    });
+    return out;
+  }
+
+  private void quarantine(TableId table, List<QuarantinedFile> add) {
+    if (add.isEmpty()) {
+      return;
+    }
+    updateQuarantine(table, files -> add.forEach(q -> files.putIfAbsent(normalise(q.location()), q)));
+    registry.counter("lifecycle.compaction.files.quarantined", tags(table)).increment(add.size());
+    add.forEach(q -> LOG.warn("Quarantined {} of {}: {} (it stays live; clear it with"
+        + " Compactor.clearQuarantine after repairing or replacing it)", q.location(), table, q.error()));
+  }
+
+  private void updateQuarantine(TableId table, java.util.function.Consumer<Map<String, QuarantinedFile>> change) {
+    String id = quarantineId(table);
+    for (int attempt = 0; ; attempt++) {
+      Optional<Checkpoint> current = checkpoints.get(id);
+      Map<String, QuarantinedFile> files = readQuarantine(table);
+      change.accept(files);
+      List<Object> list = new ArrayList<>();
+      for (QuarantinedFile q : files.values()) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("location", q.location());
+        m.put("partition", q.partition());
+        m.put("error", q.error());
+        m.put("quarantinedAt", q.quarantinedAt().toString());
+        list.add(m);
+      }
+      Map<String, Object> meta = new LinkedHashMap<>();
+      meta.put("kind", "compaction-quarantine");
+      meta.put("files", list);
+      Checkpoint base = current.orElse(Checkpoint.pending(id));
+      try {
+        checkpoints.compareAndSet(base.withStatus(Checkpoint.Status.COMPLETED).withMetadata(meta), base.version());
+        return;
+      } catch (CheckpointConflictException raced) {
+        if (attempt >= 16) {
+          throw raced;
+        }
+      }
+    }
+  }
+
+  private static Tags tags(TableId table) {
+    return Tags.of("tenant", table.tenant(), "dataset", table.dataset(), "table", table.table());
+  }
+
+  // ---------------------------------------------------------------- the action
 
   /** One configured compaction; each setter may be called once. */
   private final class Action implements CompactionAction {
@@ -163,6 +398,10 @@ public final class DefaultCompactor implements Compactor {
     private Integer minInputFiles;
     private Duration maxWait;
     private Boolean force;
+    private CompactionPlan.Order order;
+    private Integer maxFiles;
+    private Long maxBytes;
+    private CompactionListener listener;
 
     Action(TableId table) {
       this.table = table;
@@ -207,6 +446,40 @@ public final class DefaultCompactor implements Compactor {
       return this;
     }
 
+    @Override
+    public CompactionAction order(CompactionPlan.Order o) {
+      requireUnset(order, "order");
+      order = Objects.requireNonNull(o, "order (AGE, BYTES or FILES)");
+      return this;
+    }
+
+    @Override
+    public CompactionAction maxFiles(int files) {
+      requireUnset(maxFiles, "maxFiles");
+      if (files < 0) {
+        throw new IllegalArgumentException("maxFiles must be >= 0 (0 = no cap), got " + files);
+      }
+      maxFiles = files;
+      return this;
+    }
+
+    @Override
+    public CompactionAction maxBytes(long bytes) {
+      requireUnset(maxBytes, "maxBytes");
+      if (bytes < 0) {
+        throw new IllegalArgumentException("maxBytes must be >= 0 (0 = no cap), got " + bytes);
+      }
+      maxBytes = bytes;
+      return this;
+    }
+
+    @Override
+    public CompactionAction listener(CompactionListener l) {
+      requireUnset(listener, "listener");
+      listener = Objects.requireNonNull(l, "listener (use CompactionListener.NONE for none)");
+      return this;
+    }
+
     private void requireUnset(Object value, String name) {
       if (value != null) {
         throw new IllegalStateException(String.format(Locale.ROOT,
@@ -219,23 +492,30 @@ public final class DefaultCompactor implements Compactor {
       long min = target != null ? t * 3 / 4 : config.minFileSizeBytes();
       return new CompactionPlanner.Settings(t, min,
           minInputFiles != null ? minInputFiles : config.minInputFiles(),
-          maxWait != null ? maxWait : config.maxWait(),
-          force != null && force);
+          maxWait != null ? maxWait : config.maxWaitFor(table.path(), table.table()),
+          force != null && force,
+          order != null ? order : config.order(),
+          maxFiles != null ? maxFiles : config.maxFilesPerRun(),
+          maxBytes != null ? maxBytes : config.maxBytesPerRun());
     }
 
     @Override
     public CompactionPlan plan() {
-      return planOn(catalog.loadTable(table), settings());
+      return planOn(catalog.loadTable(table), settings(), readQuarantine(table));
     }
 
     @Override
     public CompactionResult execute() {
-      return run(table, settings());
+      return run(table, settings(), listener != null ? listener : CompactionListener.NONE);
     }
   }
 
-  private CompactionPlan planOn(CatalogTable t, CompactionPlanner.Settings settings) {
-    return CompactionPlanner.plan(t.id(), t.liveFiles(), settings, clock.instant(), this::schemaOf);
+  private CompactionPlan planOn(CatalogTable t, CompactionPlanner.Settings settings,
+      Map<String, QuarantinedFile> quarantine) {
+    return CompactionPlanner.plan(t.id(), t.liveFiles(), settings, clock.instant(), this::schemaOf, f -> {
+      QuarantinedFile q = quarantine.isEmpty() ? null : quarantine.get(normalise(f.location()));
+      return q == null ? null : q.error();
+    });
   }
 
   private CompactionPlanner.FileSchema schemaOf(DataFile f) {
@@ -256,6 +536,7 @@ public final class DefaultCompactor implements Compactor {
   private final class Run {
     final TableId table;
     final Tags tags;
+    final CompactionListener listener;
     Checkpoint cp;
     boolean resumed;
     int groups;
@@ -265,42 +546,50 @@ public final class DefaultCompactor implements Compactor {
     long bytesAfter;
     long rows;
     int chunks;
+    int filesDeferred;
+    long bytesDeferred;
+    final List<QuarantinedFile> quarantined = new ArrayList<>();
 
-    Run(TableId table, Checkpoint cp) {
+    Run(TableId table, Checkpoint cp, CompactionListener listener) {
       this.table = table;
       this.cp = cp;
-      this.tags = Tags.of("tenant", table.tenant(), "dataset", table.dataset(), "table", table.table());
+      this.listener = listener;
+      this.tags = tags(table);
     }
 
-    CompactionResult result() {
+    CompactionResult result(CompactionResult.Outcome outcome) {
       return new CompactionResult(table, resumed, groups, filesRemoved, filesAdded, bytesBefore, bytesAfter, rows,
-          chunks);
+          chunks, outcome, quarantined, filesDeferred, bytesDeferred);
     }
 
     /** Writes the checkpoint under the lease; the state is copied, so later changes do not alias it. */
     void write(Checkpoint.Status status, int cursor, PlanState state) {
       cp = checkpoints.writeUnderLease(cp.withStatus(status).withCursor(cursor).withMetadata(state.metadata())
-          .withStats(state.stats()), LEASE_TTL, clock.instant());
+          .withStats(state.stats()), lease(), clock.instant());
     }
   }
 
-  private CompactionResult run(TableId table, CompactionPlanner.Settings settings) {
+  private static CompactionResult empty(TableId table, CompactionResult.Outcome outcome) {
+    return new CompactionResult(table, false, 0, 0, 0, 0, 0, 0, 0, outcome, List.of(), 0, 0);
+  }
+
+  private CompactionResult run(TableId table, CompactionPlanner.Settings settings, CompactionListener listener) {
     long started = System.nanoTime();
-    Tags tags = Tags.of("tenant", table.tenant(), "dataset", table.dataset(), "table", table.table());
+    Tags tags = tags(table);
     if (!running.add(table)) {
       LOG.info("Compaction of {} is already running in this instance ({}); this run does nothing", table, writerId);
-      return new CompactionResult(table, false, 0, 0, 0, 0, 0, 0, 0);
+      return empty(table, CompactionResult.Outcome.ALREADY_RUNNING);
     }
     String id = checkpointId(table);
     try {
-      Optional<Checkpoint> leased = checkpoints.tryAcquireLease(id, writerId, LEASE_TTL, clock.instant());
+      Optional<Checkpoint> leased = checkpoints.tryAcquireLease(id, writerId, lease(), clock.instant());
       if (leased.isEmpty()) {
         String holder = checkpoints.get(id).map(Checkpoint::leaseOwner).orElse("another worker");
         LOG.info("Compaction of {} skipped: its checkpoint {} is leased by {} (it resumes there)", table, id, holder);
-        return new CompactionResult(table, false, 0, 0, 0, 0, 0, 0, 0);
+        return empty(table, CompactionResult.Outcome.ALREADY_RUNNING);
       }
       registry.counter("lifecycle.compaction.runs", tags).increment();
-      Run run = new Run(table, leased.get());
+      Run run = new Run(table, leased.get(), listener);
       try {
         CompactionResult result = execute(run, settings);
         LOG.info("Compacted {}: {}", table, result);
@@ -312,7 +601,7 @@ public final class DefaultCompactor implements Compactor {
         try {
           checkpoints.releaseLease(id, writerId);
         } catch (RuntimeException e) {
-          LOG.warn("Could not release the compaction lease on {} (it lapses after {})", id, LEASE_TTL, e);
+          LOG.warn("Could not release the compaction lease on {} (it lapses after {})", id, lease(), e);
         }
       }
     } finally {
@@ -330,13 +619,31 @@ public final class DefaultCompactor implements Compactor {
       LOG.info("Resuming compaction plan {} of {} at group {} of {}", state.planId, run.table, run.cp.cursor(),
           state.groups.size());
     } else {
-      CompactionPlan plan = planOn(t, settings);
+      Map<String, QuarantinedFile> quarantine = readQuarantine(run.table);
+      CompactionPlan plan = planOn(t, settings, quarantine);
+      List<QuarantinedFile> unreadable = new ArrayList<>();
+      for (CompactionPlan.Decision d : plan.decisions(CompactionPlan.Reason.QUARANTINED)) {
+        if (!quarantine.containsKey(normalise(d.file().location()))) {
+          unreadable.add(new QuarantinedFile(d.file().location(), d.file().partition(), d.detail(),
+              clock.instant()));
+        }
+      }
+      quarantine(run.table, unreadable);
+      run.quarantined.addAll(unreadable);
+      run.filesDeferred = plan.deferredFiles();
+      run.bytesDeferred = plan.deferredBytes();
+      if (run.filesDeferred > 0) {
+        registry.counter("lifecycle.compaction.files.deferred", run.tags).increment(run.filesDeferred);
+        registry.counter("lifecycle.compaction.bytes.deferred", run.tags).increment(run.bytesDeferred);
+        LOG.info("Compaction of {} defers {} eligible file(s), {} B, to later runs (cap of {} files / {} B per run)",
+            run.table, run.filesDeferred, run.bytesDeferred, settings.maxFiles(), settings.maxBytes());
+      }
       Long base = t.currentSnapshot().map(TableSnapshot::snapshotId).orElse(null);
       state = PlanState.fresh(plan, UUID.randomUUID().toString(), base, clock.instant(),
           settings.targetFileSizeBytes(), config.chunkPartitions(), PlanState.hasPlan(run.cp) ? run.cp : null);
       run.write(plan.isEmpty() ? Checkpoint.Status.COMPLETED : Checkpoint.Status.PENDING, 0, state);
       if (plan.isEmpty()) {
-        return run.result();
+        return run.result(CompactionResult.Outcome.NOTHING_TO_DO);
       }
       LOG.info("Planned compaction {} of {}: {} groups of {} files ({} B) in {} chunks on snapshot {}",
           state.planId, run.table, plan.groups().size(), plan.inputFiles(), plan.inputBytes(), state.chunks.size(),
@@ -347,7 +654,7 @@ public final class DefaultCompactor implements Compactor {
     }
     state.lastError = null;
     run.write(Checkpoint.Status.COMPLETED, state.groups.size(), state);
-    return run.result();
+    return run.result(CompactionResult.Outcome.COMPLETED);
   }
 
   /** A commit that failed in a way that leaves its outcome unknown; carries the original failure. */
@@ -410,35 +717,62 @@ public final class DefaultCompactor implements Compactor {
       }
 
       int attempt = state.attempts.merge(chunk.id(), 1, Integer::sum);
-      List<String> keys = new ArrayList<>();
-      List<String> locations = new ArrayList<>();
-      for (Work w : work) {
-        String key = run.table.path() + "/data/" + w.group().partition() + "/" + writerId + "-c-"
-            + UUID.randomUUID() + ".parquet";
-        keys.add(key);
-        locations.add(store.location(key));
-      }
-      // Recorded before anything is written, so the orphan sweeper keeps in-flight outputs.
-      state.outputLocations = locations;
+      state.outputLocations = new ArrayList<>();
       state.outputChunkId = chunk.id();
       run.write(Checkpoint.Status.PENDING, run.cp.cursor(), state);
+      hook.at(Step.BEFORE_WRITE, chunk.id());
 
-      List<GroupRewriter.Output> outputs = new ArrayList<>();
+      List<String> keys = new ArrayList<>();
+      List<Work> merged = new ArrayList<>();
+      List<StreamingRewriter.Result> results = new ArrayList<>();
       List<DataFile> removed = new ArrayList<>();
       List<DataFile> added = new ArrayList<>();
+      List<QuarantinedFile> quarantinedNow = new ArrayList<>();
+      StreamingRewriter.Settings sizes = new StreamingRewriter.Settings(state.targetFileSizeBytes,
+          config.rowGroupSizeBytes(), config.fastPathRowGroupBytes(), config.memoryBudgetBytes());
       RuntimeException failure;
       try {
-        for (int i = 0; i < work.size(); i++) {
-          Work w = work.get(i);
-          GroupRewriter.Output out = rewriter.rewrite(run.table.path(), w.group().id(), w.inputs(), keys.get(i));
-          outputs.add(out);
-          removed.addAll(w.inputs());
-          added.add(new DataFile(store.location(out.key()), w.group().partition(), out.info().size(), out.rows(),
-              writerId, clock.instant(), Map.of()));
-          // A heartbeat: renews the lease, so a long chunk is not taken over by another replica.
-          run.write(Checkpoint.Status.PENDING, run.cp.cursor(), state);
+        for (Work w : work) {
+          String partition = w.group().partition();
+          StreamingRewriter.Result r = rewriter.rewrite(run.table.path(), w.group().id(), w.inputs(), sizes, () -> {
+            String key = run.table.path() + "/data/" + partition + "/" + writerId + "-c-" + UUID.randomUUID()
+                + ".parquet";
+            keys.add(key);
+            // Recorded (and the lease renewed) before the output is written, so the orphan sweeper keeps it and
+            // a long chunk is not taken over by another replica.
+            state.outputLocations.add(store.location(key));
+            run.write(Checkpoint.Status.PENDING, run.cp.cursor(), state);
+            return key;
+          });
+          for (StreamingRewriter.Rejected q : r.quarantined()) {
+            quarantinedNow.add(new QuarantinedFile(q.file().location(), q.file().partition(), q.error(),
+                clock.instant()));
+          }
+          for (StreamingRewriter.Rejected x : r.excluded()) {
+            LOG.info("Group {} of {}: {} left in place: {}", w.group().id(), run.table, x.file().location(),
+                x.error());
+          }
+          if (r.outputs().isEmpty()) {
+            String note = String.format(Locale.ROOT, "skipped: fewer than 2 of its %d inputs could be merged"
+                + " (%d quarantined, %d of another schema)", w.inputs().size(), r.quarantined().size(),
+                r.excluded().size());
+            state.skippedGroups.put(w.group().id(), note);
+            continue;
+          }
+          merged.add(new Work(w.group(), r.merged()));
+          results.add(r);
+          removed.addAll(r.merged());
+          for (StreamingRewriter.Output o : r.outputs()) {
+            added.add(new DataFile(store.location(o.key()), partition, o.info().size(), o.rows(), writerId,
+                clock.instant(), Map.of()));
+          }
         }
-        failure = commit(run, t, state, chunk, attempt, work, removed, added);
+        hook.at(Step.AFTER_WRITE, chunk.id());
+        // Quarantined before the commit: a crash in between leaves them quarantined (they are unreadable either
+        // way) and the commit is recognised or redone on resume.
+        quarantine(run.table, quarantinedNow);
+        run.quarantined.addAll(quarantinedNow);
+        failure = merged.isEmpty() ? null : commit(run, t, state, chunk, attempt, merged, removed, added);
       } catch (UnknownCommitOutcome e) {
         // The outputs may be committed: keep them (the checkpoint names them) and let the next run decide.
         throw e.original;
@@ -446,14 +780,32 @@ public final class DefaultCompactor implements Compactor {
         failure = e;
       }
       if (failure == null) {
+        hook.at(Step.AFTER_COMMIT, chunk.id());
+        long chunkBefore = 0;
+        long chunkAfter = 0;
+        int chunkOutputs = 0;
         state.chunksCompleted++;
-        for (int i = 0; i < work.size(); i++) {
-          state.bytes += work.get(i).group().inputBytes();
-          state.rows += outputs.get(i).rows();
-          state.bytesAfter += outputs.get(i).info().size();
+        for (int i = 0; i < merged.size(); i++) {
+          long in = merged.get(i).inputs().stream().mapToLong(DataFile::sizeBytes).sum();
+          state.bytes += in;
+          chunkBefore += in;
+          state.rows += results.get(i).rows();
+          for (StreamingRewriter.Output o : results.get(i).outputs()) {
+            state.bytesAfter += o.info().size();
+            chunkAfter += o.info().size();
+            chunkOutputs++;
+          }
         }
-        count(run, work, outputs);
-        advance(run, state, chunk, work, attempt, started, true);
+        count(run, merged, results);
+        advance(run, state, chunk, merged, attempt, started, true);
+        hook.at(Step.AFTER_CHECKPOINT, chunk.id());
+        long nanos = System.nanoTime() - started;
+        registry.timer("lifecycle.compaction.chunk.duration", run.tags).record(nanos, TimeUnit.NANOSECONDS);
+        registry.summary("lifecycle.compaction.chunk.attempts", run.tags).record(attempt);
+        int removedCount = removed.size();
+        notify(run.listener, new CompactionListener.ChunkProgress(run.table, chunk.id(), state.chunks.indexOf(chunk),
+            state.chunks.size(), removedCount, chunkOutputs, chunkBefore, chunkAfter, quarantinedNow.size(), attempt,
+            Duration.ofNanos(nanos)));
         return;
       }
 
@@ -571,7 +923,7 @@ public final class DefaultCompactor implements Compactor {
     run.write(Checkpoint.Status.PENDING, chunk.end(), state);
   }
 
-  private void count(Run run, List<Work> work, List<GroupRewriter.Output> outputs) {
+  private void count(Run run, List<Work> work, List<StreamingRewriter.Result> results) {
     long inFiles = 0;
     long inBytes = 0;
     for (Work w : work) {
@@ -582,16 +934,27 @@ public final class DefaultCompactor implements Compactor {
     }
     run.groups += work.size();
     run.filesRemoved += (int) inFiles;
-    run.filesAdded += outputs.size();
     run.bytesBefore += inBytes;
-    for (GroupRewriter.Output o : outputs) {
-      run.bytesAfter += o.info().size();
-      run.rows += o.rows();
+    for (StreamingRewriter.Result r : results) {
+      run.filesAdded += r.outputs().size();
+      for (StreamingRewriter.Output o : r.outputs()) {
+        run.bytesAfter += o.info().size();
+      }
+      run.rows += r.rows();
     }
     run.chunks++;
     registry.counter("lifecycle.compaction.chunks", run.tags).increment();
     registry.counter("lifecycle.compaction.files.compacted", run.tags).increment(inFiles);
     registry.counter("lifecycle.compaction.bytes.compacted", run.tags).increment(inBytes);
+  }
+
+  /** A listener that throws is logged and ignored: progress reporting never breaks a run. */
+  private static void notify(CompactionListener listener, CompactionListener.ChunkProgress progress) {
+    try {
+      listener.onChunk(progress);
+    } catch (RuntimeException e) {
+      LOG.warn("Compaction listener {} failed on {} (ignored; the run goes on)", listener, progress, e);
+    }
   }
 
   private void fail(Run run, PlanState state, String what, RuntimeException failure) {

@@ -55,7 +55,8 @@ public final class ConfigLoader {
   static {
     KEYS.put("staging", List.of("flush_max_rows", "flush_max_bytes", "flush_max_age_ms"));
     KEYS.put("compaction", List.of("target_file_size_bytes", "min_input_files", "max_wait_secs", "chunk_partitions",
-        "max_chunk_retries", "interval_secs"));
+        "max_chunk_retries", "interval_secs", "row_group_size_bytes", "fast_path_row_group_bytes", "memory_budget_bytes",
+        "lease_duration_secs", "checkpoint_ttl_hours", "max_files_per_run", "max_bytes_per_run", "order"));
     KEYS.put("retention", List.of("grace_period_hours", "snapshots_to_keep", "max_snapshot_age_hours",
         "min_retention_hours", "dry_run", "interval_secs"));
     KEYS.put("sweep", List.of("grace_period_hours", "min_grace_period_hours", "batch_size", "dry_run",
@@ -344,8 +345,17 @@ public final class ConfigLoader {
     int chunkPartitions = intValue(s, "compaction.chunk_partitions", cd.chunkPartitions());
     int maxChunkRetries = intValue(s, "compaction.max_chunk_retries", cd.maxChunkRetries());
     Duration compactionInterval = duration(s, "compaction.interval_secs", ChronoUnit.SECONDS, cd.interval());
+    long rowGroup = integer(s, "compaction.row_group_size_bytes", cd.rowGroupSizeBytes());
+    long fastPath = integer(s, "compaction.fast_path_row_group_bytes", cd.fastPathRowGroupBytes());
+    long memoryBudget = integer(s, "compaction.memory_budget_bytes", cd.memoryBudgetBytes());
+    Duration lease = duration(s, "compaction.lease_duration_secs", ChronoUnit.SECONDS, cd.leaseDuration());
+    Duration ttl = duration(s, "compaction.checkpoint_ttl_hours", ChronoUnit.HOURS, cd.checkpointTtl());
+    int maxFiles = intValue(s, "compaction.max_files_per_run", cd.maxFilesPerRun());
+    long maxBytes = integer(s, "compaction.max_bytes_per_run", cd.maxBytesPerRun());
+    dev.lakelifecycle.api.compaction.CompactionPlan.Order order = compactionOrder(s, cd.order());
     LifecycleConfig.Compaction compaction = attributed(byRecordKey, () -> new LifecycleConfig.Compaction(
-        target, minInputFiles, maxWait, chunkPartitions, maxChunkRetries, compactionInterval));
+        target, minInputFiles, maxWait, chunkPartitions, maxChunkRetries, compactionInterval, rowGroup, fastPath,
+        memoryBudget, lease, ttl, maxFiles, maxBytes, order, cd.tablePriorities(), cd.health()));
 
     LifecycleConfig.RetentionSettings rd = LifecycleConfig.RetentionSettings.DEFAULTS;
     Map<String, Retention> global = new TreeMap<>();
@@ -438,6 +448,22 @@ public final class ConfigLoader {
     } catch (ArithmeticException e) {
       throw v.invalid(allowed + " small enough to fit a duration");
     }
+  }
+
+  private static dev.lakelifecycle.api.compaction.CompactionPlan.Order compactionOrder(Sources s,
+      dev.lakelifecycle.api.compaction.CompactionPlan.Order dflt) {
+    Value v = s.values.get("compaction.order");
+    if (v == null) {
+      return dflt;
+    }
+    String text = v.node() != null ? (v.node().isTextual() ? v.node().textValue() : "") : v.raw().trim();
+    for (dev.lakelifecycle.api.compaction.CompactionPlan.Order o
+        : dev.lakelifecycle.api.compaction.CompactionPlan.Order.values()) {
+      if (o.name().equalsIgnoreCase(text)) {
+        return o;
+      }
+    }
+    throw v.invalid("age, bytes or files");
   }
 
   private static boolean bool(Sources s, String key, boolean dflt) {

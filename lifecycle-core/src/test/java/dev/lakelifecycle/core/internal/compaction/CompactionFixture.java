@@ -166,6 +166,15 @@ final class CompactionFixture {
     return rows;
   }
 
+  /** The rows of {@code files}, with multiplicities. */
+  Map<String, Integer> rows(TableId table, List<DataFile> files) {
+    Map<String, Integer> rows = new TreeMap<>();
+    for (DataFile f : files) {
+      readRows(f).forEach(r -> rows.merge(r, 1, Integer::sum));
+    }
+    return rows;
+  }
+
   List<String> readRows(DataFile f) {
     return readRows(store.keyOf(f.location()).orElseThrow(), f.sizeBytes());
   }

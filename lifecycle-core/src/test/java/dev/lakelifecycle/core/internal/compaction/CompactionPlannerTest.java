@@ -119,7 +119,7 @@ class CompactionPlannerTest {
     CompactionPlan plan = plan(List.of(lone, file("day=2026-01-16", 800)), eager, LATER);
 
     assertThat(plan.groups()).isEmpty();
-    assertThat(byFile(plan).get(lone).reason()).isEqualTo(Reason.TOO_FEW_FILES);
+    assertThat(byFile(plan).get(lone).reason()).isEqualTo(Reason.ALONE_IN_PARTITION);
   }
 
   @Test
@@ -149,31 +149,98 @@ class CompactionPlannerTest {
   }
 
   @Test
-  void packsOldestFirstIntoGroupsNearTheTargetAndNeverOfOneFile() {
+  void mergesAPartitionIntoOneGroupUpToEightTargetsOfInput() {
     List<DataFile> files = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
-      files.add(file("day=2026-01-15", 300));
-    }
-
-    CompactionPlan plan = plan(files, SETTINGS, LATER);
-
-    // 3 x 300 = 900 <= 1000 per group; the 10th file would be alone, so it joins the group before it.
-    assertThat(plan.groups()).extracting(g -> g.inputs().size()).containsExactly(3, 3, 4);
-    assertThat(plan.groups().get(0).inputs()).containsExactlyElementsOf(files.subList(0, 3));
-    assertThat(plan.groups()).allSatisfy(g -> assertThat(g.inputs().size()).isGreaterThanOrEqualTo(2));
-    assertThat(plan.groups().subList(0, 2)).allSatisfy(g -> assertThat(g.inputBytes()).isLessThanOrEqualTo(TARGET));
-  }
-
-  @Test
-  void pairsFilesThatEachExceedHalfTheTarget() {
-    List<DataFile> files = new ArrayList<>();
-    for (int i = 0; i < 4; i++) {
       files.add(file("day=2026-01-15", 700));
     }
 
     CompactionPlan plan = plan(files, SETTINGS, LATER);
 
-    assertThat(plan.groups()).extracting(g -> g.inputs().size()).containsExactly(2, 2);
+    // 7,000 B <= 8 targets: one group; the rewriter splits its output into files of about the target.
+    assertThat(plan.groups()).singleElement().satisfies(g -> assertThat(g.inputs()).containsExactlyElementsOf(files));
+  }
+
+  @Test
+  void splitsALargerPartitionIntoGroupsOfAboutEqualBytesOldestFirst() {
+    List<DataFile> files = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      files.add(file("day=2026-01-15", 700));
+    }
+
+    CompactionPlan plan = plan(files, SETTINGS, LATER);
+
+    // 21,000 B need ceil(21000 / 8000) = 3 groups of about 7,000 B.
+    assertThat(plan.groups()).extracting(g -> g.inputs().size()).containsExactly(10, 10, 10);
+    assertThat(plan.groups()).allSatisfy(g -> assertThat(g.inputBytes()).isLessThanOrEqualTo(8 * TARGET));
+    List<DataFile> concatenated = new ArrayList<>();
+    plan.groups().forEach(g -> concatenated.addAll(g.inputs()));
+    assertThat(concatenated).containsExactlyElementsOf(files);
+  }
+
+  @Test
+  void ordersByBytesOrFileCountOnRequest() {
+    List<DataFile> files = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      files.add(file("day=2026-01-14", 100));
+    }
+    for (int i = 0; i < 4; i++) {
+      files.add(file("day=2026-01-15", 10));
+    }
+    for (int i = 0; i < 3; i++) {
+      files.add(file("day=2026-01-16", 200));
+    }
+
+    assertThat(plan(files, SETTINGS, LATER).groups()).extracting(Group::partition)
+        .containsExactly("day=2026-01-14", "day=2026-01-15", "day=2026-01-16");
+    assertThat(plan(files, with(CompactionPlan.Order.BYTES, 0, 0), LATER).groups()).extracting(Group::partition)
+        .containsExactly("day=2026-01-16", "day=2026-01-14", "day=2026-01-15");
+    assertThat(plan(files, with(CompactionPlan.Order.FILES, 0, 0), LATER).groups()).extracting(Group::partition)
+        .containsExactly("day=2026-01-15", "day=2026-01-14", "day=2026-01-16");
+  }
+
+  @Test
+  void defersGroupsPastACapAndReportsThemButAlwaysRunsTheFirst() {
+    List<DataFile> files = new ArrayList<>();
+    for (String p : List.of("day=2026-01-14", "day=2026-01-15", "day=2026-01-16")) {
+      for (int i = 0; i < 3; i++) {
+        files.add(file(p, 100));
+      }
+    }
+
+    CompactionPlan byFiles = plan(files, with(CompactionPlan.Order.AGE, 6, 0), LATER);
+    CompactionPlan byBytes = plan(files, with(CompactionPlan.Order.AGE, 0, 250), LATER);
+
+    assertThat(byFiles.groups()).extracting(Group::partition).containsExactly("day=2026-01-14", "day=2026-01-15");
+    assertThat(byFiles.deferredFiles()).isEqualTo(3);
+    assertThat(byFiles.deferredBytes()).isEqualTo(300);
+    assertThat(byFiles.decisions(Reason.DEFERRED_BY_CAP)).allSatisfy(d -> {
+      assertThat(d.file().partition()).isEqualTo("day=2026-01-16");
+      assertThat(d.detail()).contains("deferred to a later run by the cap of 6 files");
+    });
+    // 300 B exceed the 250 B cap, but the first group always runs so a cap never stalls a table.
+    assertThat(byBytes.groups()).extracting(Group::partition).containsExactly("day=2026-01-14");
+    assertThat(byBytes.deferredFiles()).isEqualTo(6);
+  }
+
+  @Test
+  void leavesQuarantinedFilesOutWithTheirError() {
+    List<DataFile> files = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      files.add(file("day=2026-01-15", 100));
+    }
+    DataFile bad = files.get(2);
+
+    CompactionPlan plan = CompactionPlanner.plan(TABLE, files, SETTINGS, LATER, ALL_A,
+        f -> f == bad ? "EOFException: truncated" : null);
+
+    assertThat(plan.groups()).singleElement().satisfies(g -> assertThat(g.inputs()).hasSize(3).doesNotContain(bad));
+    assertThat(byFile(plan).get(bad).reason()).isEqualTo(Reason.QUARANTINED);
+    assertThat(byFile(plan).get(bad).detail()).contains("EOFException: truncated", "clearQuarantine");
+  }
+
+  private static CompactionPlanner.Settings with(CompactionPlan.Order order, int maxFiles, long maxBytes) {
+    return new CompactionPlanner.Settings(TARGET, 750, 3, Duration.ofMinutes(5), false, order, maxFiles, maxBytes);
   }
 
   @Test
@@ -190,12 +257,13 @@ class CompactionPlannerTest {
     CompactionPlan plan = CompactionPlanner.plan(TABLE, files, SETTINGS, LATER, schemas);
 
     assertThat(plan.groups()).singleElement().satisfies(g -> assertThat(g.inputs()).hasSize(4).doesNotContain(odd));
-    assertThat(byFile(plan).get(odd).reason()).isEqualTo(Reason.TOO_FEW_FILES);
-    assertThat(byFile(plan).get(odd).detail()).contains("only 1 of the partition's 5 small files share this Parquet schema");
+    assertThat(byFile(plan).get(odd).reason()).isEqualTo(Reason.SCHEMA_DIFFERS);
+    assertThat(byFile(plan).get(odd).detail())
+        .contains("only 1 of the partition's 5 readable small files share this Parquet schema");
   }
 
   @Test
-  void keepsAFileWithAnUnreadableFooterInItsPartitionsGroupWithAWarning() {
+  void marksAFileWithAnUnreadableFooterForQuarantineAndPlansTheOthers() {
     List<DataFile> files = List.of(file("day=2026-01-15", 100), file("day=2026-01-15", 100), file("day=2026-01-15", 100));
     DataFile broken = files.get(1);
     Function<DataFile, CompactionPlanner.FileSchema> schemas = f -> f == broken
@@ -203,8 +271,12 @@ class CompactionPlannerTest {
 
     CompactionPlan plan = CompactionPlanner.plan(TABLE, files, SETTINGS, LATER, schemas);
 
-    assertThat(plan.groups()).singleElement().satisfies(g -> assertThat(g.inputs()).containsExactlyElementsOf(files));
-    assertThat(byFile(plan).get(broken).detail()).contains("footer cannot be read (bad footer)");
+    assertThat(plan.groups()).isEmpty(); // 2 readable files < min 3
+    assertThat(byFile(plan).get(broken).reason()).isEqualTo(Reason.QUARANTINED);
+    assertThat(byFile(plan).get(broken).detail()).contains("unreadable Parquet footer: bad footer");
+    CompactionPlan lower = CompactionPlanner.plan(TABLE, files,
+        new CompactionPlanner.Settings(TARGET, 750, 2, Duration.ofMinutes(5), false), LATER, schemas);
+    assertThat(lower.groups()).singleElement().satisfies(g -> assertThat(g.inputs()).doesNotContain(broken));
   }
 
   @Test
@@ -221,7 +293,7 @@ class CompactionPlannerTest {
 
     assertThat(plan.decisions()).extracting(Decision::file).containsExactlyElementsOf(files);
     assertThat(plan.decisions()).extracting(Decision::reason).containsExactly(Reason.LARGE_ENOUGH,
-        Reason.TOO_FEW_FILES, Reason.INCLUDED, Reason.INCLUDED, Reason.INCLUDED, Reason.WINDOW_OPEN);
+        Reason.ALONE_IN_PARTITION, Reason.INCLUDED, Reason.INCLUDED, Reason.INCLUDED, Reason.WINDOW_OPEN);
   }
 
   @Test

@@ -11,6 +11,7 @@ import dev.lakelifecycle.api.TableId;
 import dev.lakelifecycle.api.TableSnapshot;
 import dev.lakelifecycle.api.checkpoint.Checkpoint;
 import dev.lakelifecycle.api.checkpoint.CheckpointStore;
+import dev.lakelifecycle.api.compaction.CompactionListener;
 import dev.lakelifecycle.api.compaction.CompactionPlan;
 import dev.lakelifecycle.api.compaction.CompactionPlan.Reason;
 import dev.lakelifecycle.api.compaction.CompactionResult;
@@ -158,7 +159,7 @@ class DefaultCompactorTest {
 
     assertThat(plan.groups()).singleElement().satisfies(g -> assertThat(g.inputs()).hasSameElementsAs(events));
     assertThat(plan.decisions()).filteredOn(d -> d.file().equals(foreign)).singleElement().satisfies(d -> {
-      assertThat(d.reason()).isEqualTo(Reason.TOO_FEW_FILES);
+      assertThat(d.reason()).isEqualTo(Reason.SCHEMA_DIFFERS);
       assertThat(d.detail()).contains("share this Parquet schema");
     });
     assertThat(result.filesRemoved()).isEqualTo(3);
@@ -311,7 +312,8 @@ class DefaultCompactorTest {
 
     CompactionResult skipped = fx.compactor(THREE_FILES).compact(T).execute();
 
-    assertThat(skipped).isEqualTo(new CompactionResult(T, false, 0, 0, 0, 0, 0, 0, 0));
+    assertThat(skipped.outcome()).isEqualTo(CompactionResult.Outcome.ALREADY_RUNNING);
+    assertThat(skipped.filesRemoved()).isZero();
     assertThat(fx.replaces(T)).isEmpty();
     assertThat(fx.catalog.loadTable(T).liveFiles()).hasSize(3);
     assertThat(fx.compactor(THREE_FILES).status(T).state()).isEqualTo(CompactionStatus.State.IDLE);
@@ -321,36 +323,47 @@ class DefaultCompactorTest {
   }
 
   @Test
-  void failsCleanlyOnACorruptInputAndLeavesOtherTablesAlone() {
-    appendEvents(T, DAY, 3, 10);
+  void quarantinesAnUnreadableFooterCompactsTheRestAndKeepsItOutOfLaterPlans() {
+    List<DataFile> good = appendEvents(T, DAY, 3, 10);
     DataFile corrupt = fx.copyIn(T, DAY, SharedData.parquetTesting("bad_data/PARQUET-1481.parquet"), 1);
     fx.append(T, List.of(corrupt));
-    List<DataFile> liveBefore = fx.catalog.loadTable(T).liveFiles();
-    List<String> keysBefore = fx.dataKeys(T);
+    Map<String, Integer> goodRows = fx.rows(T, good);
     TableId other = TableId.of("acme", "prod", "other");
     fx.createTable(other);
     appendEvents(other, DAY, 3, 10);
     DefaultCompactor compactor = fx.compactor(THREE_FILES);
 
     assertThat(compactor.compact(T).plan().decisions()).filteredOn(d -> d.file().equals(corrupt)).singleElement()
-        .satisfies(d -> assertThat(d.detail()).contains("footer cannot be read"));
-    assertThatThrownBy(() -> compactor.compact(T).execute())
-        .isInstanceOf(CorruptFileException.class)
-        .hasMessageContaining(corrupt.location())
-        .hasMessageContaining("remove it from the table");
+        .satisfies(d -> {
+          assertThat(d.reason()).isEqualTo(Reason.QUARANTINED);
+          assertThat(d.detail()).contains("unreadable Parquet footer");
+        });
+    CompactionResult result = compactor.compact(T).execute();
 
-    assertThat(fx.catalog.loadTable(T).liveFiles()).isEqualTo(liveBefore);
-    assertThat(fx.replaces(T)).isEmpty();
-    assertThat(fx.dataKeys(T)).isEqualTo(keysBefore);
+    assertThat(result.outcome()).isEqualTo(CompactionResult.Outcome.COMPLETED);
+    assertThat(result.filesRemoved()).isEqualTo(3);
+    assertThat(result.quarantined()).singleElement().satisfies(q -> assertThat(q.location())
+        .isEqualTo(corrupt.location()));
+    List<DataFile> live = fx.catalog.loadTable(T).liveFiles();
+    assertThat(live).hasSize(2).contains(corrupt);
+    assertThat(fx.rows(T, live.stream().filter(f -> !f.equals(corrupt)).toList())).isEqualTo(goodRows);
+    assertThat(compactor.quarantined(T)).singleElement().satisfies(q -> assertThat(q.error()).isNotBlank());
+    assertThat(counter("lifecycle.compaction.files.quarantined")).isEqualTo(1);
     CompactionStatus status = compactor.status(T);
-    assertThat(status.state()).isEqualTo(CompactionStatus.State.FAILED);
-    assertThat(status.lastError()).contains("PARQUET-1481");
-    assertThat(checkpoint(T).metadata().get("outputLocations")).isEqualTo(List.of());
+    assertThat(status.quarantinedFiles()).isEqualTo(1);
+    assertThat(status.health()).isEqualTo(CompactionStatus.Health.DEGRADED);
+    assertThat(status.issues()).anySatisfy(i -> assertThat(i).contains("quarantined"));
+
+    // A fresh compactor (another replica) reads the persisted quarantine.
+    assertThat(fx.compactor(THREE_FILES).compact(T).plan().decisions()).filteredOn(d -> d.file().equals(corrupt))
+        .singleElement().satisfies(d -> assertThat(d.detail()).startsWith("quarantined:"));
+    assertThat(compactor.clearQuarantine(T, List.of(corrupt.location()))).isEqualTo(1);
+    assertThat(compactor.quarantined(T)).isEmpty();
     assertThat(compactor.compact(other).execute().groupsCompacted()).isEqualTo(1);
   }
 
   @Test
-  void failsCleanlyOnACorruptDataPageBehindAValidFooter() {
+  void quarantinesACorruptDataPageBehindAValidFooterWithoutCostingOtherRows() {
     List<DataFile> good = appendEvents(T, DAY, 2, 10);
     DataFile template = fx.writeEvents(T, DAY, 10);
     String key = fx.store.keyOf(template.location()).orElseThrow();
@@ -360,15 +373,17 @@ class DefaultCompactorTest {
     }
     fx.store.put(key, bytes);
     fx.append(T, List.of(template));
-    Map<String, Integer> goodRows = CompactionFixture.multiset(new ArrayList<>(fx.readRows(good.get(0))));
+    Map<String, Integer> goodRows = fx.rows(T, good);
 
-    assertThatThrownBy(() -> fx.compactor(THREE_FILES).compact(T).execute())
-        .isInstanceOf(CorruptFileException.class)
-        .hasMessageContaining(template.location());
+    CompactionResult result = fx.compactor(THREE_FILES).compact(T).execute();
 
-    assertThat(fx.catalog.loadTable(T).liveFiles()).hasSize(3);
-    assertThat(fx.dataKeys(T)).noneMatch(k -> k.contains("/compactor-1-c-"));
-    assertThat(CompactionFixture.multiset(fx.readRows(good.get(0)))).isEqualTo(goodRows);
+    assertThat(result.quarantined()).extracting(q -> q.location()).containsExactly(template.location());
+    assertThat(result.filesRemoved()).isEqualTo(2);
+    List<DataFile> live = fx.catalog.loadTable(T).liveFiles();
+    assertThat(live).hasSize(2).contains(template);
+    assertThat(fx.rows(T, live.stream().filter(f -> !f.equals(template)).toList())).isEqualTo(goodRows);
+    // The half-written output of the first attempt was discarded; only the committed one remains.
+    assertThat(fx.dataKeys(T).stream().filter(k -> k.contains("/compactor-1-c-"))).hasSize(1);
   }
 
   @Test
@@ -387,6 +402,93 @@ class DefaultCompactorTest {
     assertThat((List<?>) checkpoint(T).stats().get("chunkHistory")).hasSize(2);
     assertThat(compactor.compact(T).execute().groupsCompacted()).isZero();
     assertThat(compactor.status(T).state()).isEqualTo(CompactionStatus.State.COMPLETED);
+  }
+
+  @Test
+  void reportsProgressPerChunkAndSurvivesAThrowingListener() {
+    appendEvents(T, "day=2026-01-14", 3, 10);
+    appendEvents(T, DAY, 3, 10);
+    List<CompactionListener.ChunkProgress> seen = new ArrayList<>();
+    Map<String, Integer> before = fx.rows(T);
+
+    CompactionResult result = fx.compactor(config(TARGET, 3, 1, 3)).compact(T).listener(p -> {
+      seen.add(p);
+      throw new IllegalStateException("listener bug");
+    }).execute();
+
+    assertThat(result.chunksCompleted()).isEqualTo(2);
+    assertThat(seen).extracting(CompactionListener.ChunkProgress::chunkId).containsExactly("chunk-0", "chunk-1");
+    assertThat(seen).allSatisfy(p -> {
+      assertThat(p.filesRemoved()).isEqualTo(3);
+      assertThat(p.filesAdded()).isEqualTo(1);
+      assertThat(p.totalChunks()).isEqualTo(2);
+      assertThat(p.attempts()).isEqualTo(1);
+    });
+    assertThat(fx.rows(T)).isEqualTo(before);
+    assertThat(fx.registry.find("lifecycle.compaction.chunk.duration").timer().count()).isEqualTo(2);
+  }
+
+  @Test
+  void defersWorkPastTheRunCapAndReportsIt() {
+    appendEvents(T, "day=2026-01-14", 3, 10);
+    appendEvents(T, DAY, 3, 10);
+
+    CompactionResult first = fx.compactor(THREE_FILES.withCaps(3, 0)).compact(T).execute();
+    CompactionResult second = fx.compactor(THREE_FILES.withCaps(3, 0)).compact(T).execute();
+
+    assertThat(first.filesRemoved()).isEqualTo(3);
+    assertThat(first.filesDeferred()).isEqualTo(3);
+    assertThat(first.bytesDeferred()).isPositive();
+    assertThat(counter("lifecycle.compaction.files.deferred")).isEqualTo(3);
+    assertThat(second.filesRemoved()).isEqualTo(3);
+    assertThat(second.filesDeferred()).isZero();
+  }
+
+  @Test
+  void appliesTheTablesPriorityToTheMaxWait() {
+    appendEvents(T, DAY, 3, 10);
+    // The window ends 2026-01-16T00:00Z; 10 minutes later priority 0 (1 min) has closed, priority 2 (15 min) not.
+    fx.clock.set(Instant.parse("2026-01-16T00:10:00Z"));
+
+    CompactionPlan critical = fx.compactor(THREE_FILES.withTablePriorities(Map.of(T.path(), 0))).compact(T).plan();
+    CompactionPlan medium = fx.compactor(THREE_FILES.withTablePriorities(Map.of("events", 2))).compact(T).plan();
+
+    assertThat(critical.groups()).hasSize(1);
+    assertThat(medium.groups()).isEmpty();
+    assertThat(medium.decisions()).allSatisfy(d -> assertThat(d.detail()).contains("max wait PT15M"));
+  }
+
+  @Test
+  void removesACompletedCheckpointOnlyAfterItsTtl() {
+    appendEvents(T, DAY, 3, 10);
+    DefaultCompactor compactor = fx.compactor(THREE_FILES);
+    compactor.compact(T).execute();
+
+    assertThat(compactor.cleanup(T)).isFalse();
+    fx.clock.advance(Duration.ofHours(23));
+    assertThat(compactor.cleanup(T)).isFalse();
+    fx.clock.advance(Duration.ofHours(2));
+    assertThat(compactor.cleanup(T)).isTrue();
+    assertThat(fx.checkpoints.get("compaction/" + T.path())).isEmpty();
+    assertThat(compactor.status(T).state()).isEqualTo(CompactionStatus.State.IDLE);
+  }
+
+  @Test
+  void reportsPendingWindowsAndTurnsUnhealthyPastTheRunbookThresholds() {
+    for (int day = 1; day <= 3; day++) {
+      appendEvents(T, String.format(java.util.Locale.ROOT, "day=2026-01-%02d", day), 2, 5);
+    }
+    DefaultCompactor compactor = fx.compactor(THREE_FILES.withHealth(
+        new LifecycleConfig.Health(0, 3, Duration.ofHours(2), Duration.ofHours(4), 1, 2, 1000, 5000, 0, 100)));
+
+    CompactionStatus status = compactor.status(T);
+
+    assertThat(status.windowsPending()).isEqualTo(3);
+    assertThat(status.pendingFiles()).isEqualTo(6);
+    assertThat(status.oldestPendingAge()).isGreaterThan(Duration.ofDays(15));
+    assertThat(status.health()).isEqualTo(CompactionStatus.Health.UNHEALTHY);
+    assertThat(status.issues()).anySatisfy(i -> assertThat(i).contains("3 pending windows (> critical 2)"))
+        .anySatisfy(i -> assertThat(i).contains("oldest pending window"));
   }
 
   @Test

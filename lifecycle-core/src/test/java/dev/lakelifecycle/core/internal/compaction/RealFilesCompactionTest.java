@@ -7,14 +7,25 @@ import dev.lakelifecycle.api.TableId;
 import dev.lakelifecycle.api.compaction.CompactionResult;
 import dev.lakelifecycle.core.internal.parquet.StoreInputFile;
 import dev.lakelifecycle.testkit.SharedData;
+import dev.lakelifecycle.api.compaction.CompactionPlan;
+import dev.lakelifecycle.api.compaction.QuarantinedFile;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.hadoop.ParquetReader;
+import org.apache.parquet.hadoop.api.ReadSupport;
+import org.apache.parquet.hadoop.example.GroupReadSupport;
+import org.apache.parquet.io.InputFile;
+import org.junit.jupiter.api.Test;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Compaction must rewrite files of any flat or nested schema written by any writer: copies of real files of the
@@ -27,17 +38,44 @@ class RealFilesCompactionTest {
   @TempDir
   Path dir;
 
+  /**
+   * Every {@code .parquet} file of {@code parquet-testing/data} that parquet-java itself can read record by record
+   * (those it cannot — LZ4 without lz4-java, brotli, encrypted, malformed — are the quarantine tests' business).
+   */
+  static Stream<String> readableCorpusFiles() throws IOException {
+    Path data = SharedData.parquetTesting("data");
+    List<String> names = new ArrayList<>();
+    try (Stream<Path> files = Files.list(data)) {
+      for (Path p : files.filter(f -> f.getFileName().toString().endsWith(".parquet")).sorted().toList()) {
+        if (readableByParquetJava(p)) {
+          names.add(p.getFileName().toString());
+        }
+      }
+    }
+    return names.stream();
+  }
+
+  private static boolean readableByParquetJava(Path p) {
+    try (ParquetReader<Group> r = new GroupReaderBuilder(new StoreInputFile(
+        new dev.lakelifecycle.core.storage.LocalObjectStore(p.getParent()), p.getFileName().toString(),
+        Files.size(p))).build()) {
+      long n = 0;
+      while (r.read() != null) {
+        n++;
+      }
+      return n > 0;
+    } catch (IOException | RuntimeException | LinkageError e) {
+      return false;
+    }
+  }
+
+  @Test
+  void theCorpusHoldsFarMoreReadableFilesThanTheOriginalList() throws IOException {
+    assertThat(readableCorpusFiles().count()).isGreaterThan(40);
+  }
+
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {
-      "alltypes_plain.parquet", "alltypes_plain.snappy.parquet", "alltypes_dictionary.parquet",
-      "alltypes_tiny_pages_plain.parquet", "binary.parquet", "byte_array_decimal.parquet",
-      "datapage_v2.snappy.parquet", "delta_binary_packed.parquet", "delta_byte_array.parquet",
-      "delta_encoding_optional_column.parquet", "fixed_length_decimal.parquet", "int32_decimal.parquet",
-      "int64_decimal.parquet", "int96_from_spark.parquet", "list_columns.parquet", "nested_lists.snappy.parquet",
-      "nested_maps.snappy.parquet", "nested_structs.rust.parquet", "nonnullable.impala.parquet",
-      "nullable.impala.parquet", "nulls.snappy.parquet", "null_list.parquet", "old_list_structure.parquet",
-      "repeated_no_annotation.parquet", "repeated_primitive_no_list.parquet", "single_nan.parquet",
-      "map_no_value.parquet", "rle_boolean_encoding.parquet", "byte_stream_split.zstd.parquet"})
+  @MethodSource("readableCorpusFiles")
   void rewritesCopiesOfACorpusFileToTheSameRowsAndSchema(String name) throws IOException {
     CompactionFixture fx = new CompactionFixture(dir);
     fx.createTable(T);
@@ -62,10 +100,105 @@ class RealFilesCompactionTest {
     assertThat(live.get(0).recordCount()).isEqualTo(2 * copies.get(0).recordCount());
   }
 
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("unreadableFiles")
+  void quarantinesAnUnreadableFileAndStillCompactsItsPartition(String relative) {
+    CompactionFixture fx = new CompactionFixture(dir);
+    fx.createTable(T);
+    // Two copies, so that the bad file has a partner of its own schema and compaction really tries to read it.
+    List<DataFile> bad = List.of(fx.copyIn(T, "day=2026-01-15", SharedData.parquetTesting(relative), 1),
+        fx.copyIn(T, "day=2026-01-15", SharedData.parquetTesting(relative), 1));
+    List<DataFile> good = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      good.add(fx.writeEvents(T, "day=2026-01-15", 20));
+    }
+    fx.append(T, good);
+    fx.append(T, bad);
+    Map<String, Integer> goodRows = fx.rows(T, good);
+    DefaultCompactor compactor = fx.compactor(CompactionFixture.config(1L << 30, 2, 48, 0));
+
+    CompactionResult result = compactor.compact(T).execute();
+
+    assertThat(result.outcome()).isEqualTo(CompactionResult.Outcome.COMPLETED);
+    // Both copies are quarantined, or the first is and its twin is left alone (a lone file is never rewritten).
+    assertThat(result.quarantined()).isNotEmpty().extracting(QuarantinedFile::location)
+        .isSubsetOf(bad.stream().map(DataFile::location).toList());
+    assertThat(result.quarantined()).allSatisfy(q -> assertThat(q.error()).isNotBlank());
+    assertThat(result.filesRemoved()).isEqualTo(3);
+    List<DataFile> live = fx.catalog.loadTable(T).liveFiles();
+    assertThat(live).hasSize(3).containsAll(bad);
+    assertThat(fx.rows(T, live.stream().filter(f -> !bad.contains(f)).toList())).isEqualTo(goodRows);
+    assertThat(compactor.compact(T).plan().decisions()).filteredOn(d -> bad.contains(d.file()))
+        .allSatisfy(d -> assertThat(d.reason()).isIn(CompactionPlan.Reason.QUARANTINED,
+            CompactionPlan.Reason.ALONE_IN_PARTITION, CompactionPlan.Reason.SCHEMA_DIFFERS,
+            CompactionPlan.Reason.TOO_FEW_FILES))
+        .anySatisfy(d -> assertThat(d.reason()).isEqualTo(CompactionPlan.Reason.QUARANTINED));
+  }
+
+  /** Every file of bad_data, encrypted files, a truncated file and one with a garbled footer. */
+  static Stream<String> unreadableFiles() throws IOException {
+    List<String> out = new ArrayList<>();
+    try (Stream<Path> files = Files.list(SharedData.parquetTesting("bad_data"))) {
+      files.filter(f -> f.getFileName().toString().endsWith(".parquet")).sorted()
+          .forEach(f -> out.add("bad_data/" + f.getFileName()));
+    }
+    try (Stream<Path> files = Files.list(SharedData.parquetTesting("data"))) {
+      files.filter(f -> f.getFileName().toString().endsWith(".parquet.encrypted")).sorted()
+          .forEach(f -> out.add("data/" + f.getFileName()));
+    }
+    return out.stream();
+  }
+
+  @Test
+  void quarantinesATruncatedFileAndAGarbledFooter() throws IOException {
+    CompactionFixture fx = new CompactionFixture(dir);
+    fx.createTable(T);
+    List<DataFile> good = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      good.add(fx.writeEvents(T, "day=2026-01-15", 20));
+    }
+    DataFile truncated = fx.writeEvents(T, "day=2026-01-15", 20);
+    String tk = fx.store.keyOf(truncated.location()).orElseThrow();
+    byte[] tb = fx.store.read(tk);
+    fx.store.put(tk, java.util.Arrays.copyOf(tb, tb.length / 2));
+    DataFile garbled = fx.writeEvents(T, "day=2026-01-15", 20);
+    String gk = fx.store.keyOf(garbled.location()).orElseThrow();
+    byte[] gb = fx.store.read(gk);
+    for (int i = gb.length - 40; i < gb.length - 8; i++) {
+      gb[i] = (byte) 0x5a; // inside the footer, before its length and the magic
+    }
+    fx.store.put(gk, gb);
+    DataFile truncatedEntry = new DataFile(truncated.location(), truncated.partition(), tb.length / 2,
+        truncated.recordCount(), "w", truncated.createdAt(), Map.of());
+    fx.append(T, good);
+    fx.append(T, List.of(truncatedEntry, garbled));
+    Map<String, Integer> goodRows = fx.rows(T, good);
+
+    CompactionResult result = fx.compactor(CompactionFixture.config(1L << 30, 2, 48, 0)).compact(T).execute();
+
+    assertThat(result.quarantined()).extracting(QuarantinedFile::location)
+        .containsExactlyInAnyOrder(truncated.location(), garbled.location());
+    List<DataFile> live = fx.catalog.loadTable(T).liveFiles();
+    assertThat(live).hasSize(3);
+    assertThat(fx.rows(T, live.stream().filter(f -> f.writerId().equals(CompactionFixture.WRITER)).toList()))
+        .isEqualTo(goodRows);
+  }
+
   private static long footerRows(CompactionFixture fx, DataFile f) throws IOException {
     try (ParquetFileReader r = ParquetFileReader.open(
         new StoreInputFile(fx.store, fx.store.keyOf(f.location()).orElseThrow(), f.sizeBytes()))) {
       return r.getRecordCount();
+    }
+  }
+
+  private static final class GroupReaderBuilder extends ParquetReader.Builder<Group> {
+    GroupReaderBuilder(InputFile file) {
+      super(file, new org.apache.parquet.conf.PlainParquetConfiguration());
+    }
+
+    @Override
+    protected ReadSupport<Group> getReadSupport() {
+      return new GroupReadSupport();
     }
   }
 }

@@ -424,4 +424,32 @@ class ConfigLoaderTest {
   void lifecycleConfigLoadDelegatesHere() throws IOException {
     assertThat(LifecycleConfig.load(write(FULL), Map.of())).isEqualTo(ConfigLoader.load(write(FULL), Map.of()));
   }
+
+  @org.junit.jupiter.api.Test
+  void readsTheCompactionSettingsOfTheTimestoreRunbookFromTheEnvironment() {
+    LifecycleConfig c = ConfigLoader.load(null, java.util.Map.of(
+        "LIFECYCLE_COMPACTION_CHUNK_PARTITIONS", "12",
+        "LIFECYCLE_COMPACTION_MAX_CHUNK_RETRIES", "5",
+        "LIFECYCLE_COMPACTION_CHECKPOINT_TTL_HOURS", "48",
+        "LIFECYCLE_COMPACTION_LEASE_DURATION_SECS", "600",
+        "LIFECYCLE_COMPACTION_MAX_WAIT_SECS", "60",
+        "LIFECYCLE_COMPACTION_MIN_INPUT_FILES", "4",
+        "LIFECYCLE_COMPACTION_ORDER", "bytes",
+        "LIFECYCLE_COMPACTION_MAX_FILES_PER_RUN", "1000"));
+
+    org.assertj.core.api.Assertions.assertThat(c.compaction().chunkPartitions()).isEqualTo(12);
+    org.assertj.core.api.Assertions.assertThat(c.compaction().maxChunkRetries()).isEqualTo(5);
+    org.assertj.core.api.Assertions.assertThat(c.compaction().checkpointTtl()).isEqualTo(java.time.Duration.ofHours(48));
+    org.assertj.core.api.Assertions.assertThat(c.compaction().leaseDuration())
+        .isEqualTo(java.time.Duration.ofMinutes(10));
+    org.assertj.core.api.Assertions.assertThat(c.compaction().maxWait()).isEqualTo(java.time.Duration.ofMinutes(1));
+    org.assertj.core.api.Assertions.assertThat(c.compaction().minInputFiles()).isEqualTo(4);
+    org.assertj.core.api.Assertions.assertThat(c.compaction().order())
+        .isEqualTo(dev.lakelifecycle.api.compaction.CompactionPlan.Order.BYTES);
+    org.assertj.core.api.Assertions.assertThat(c.compaction().maxFilesPerRun()).isEqualTo(1000);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ConfigLoader.load(null,
+        java.util.Map.of("LIFECYCLE_COMPACTION_ORDER", "newest")))
+        .isInstanceOf(dev.lakelifecycle.api.InvalidConfigurationException.class)
+        .hasMessageContaining("LIFECYCLE_COMPACTION_ORDER");
+  }
 }

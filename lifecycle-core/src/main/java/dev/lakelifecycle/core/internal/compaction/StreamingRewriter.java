@@ -1,0 +1,622 @@
+package dev.lakelifecycle.core.internal.compaction;
+
+import dev.lakelifecycle.api.CorruptFileException;
+import dev.lakelifecycle.api.DataFile;
+import dev.lakelifecycle.api.LifecycleException;
+import dev.lakelifecycle.api.StorageException;
+import dev.lakelifecycle.api.storage.ObjectInfo;
+import dev.lakelifecycle.api.storage.ObjectStore;
+import dev.lakelifecycle.core.internal.parquet.StoreInputFile;
+import dev.lakelifecycle.core.internal.parquet.StoreOutputFile;
+import dev.lakelifecycle.core.internal.parquet.WriterDefaults;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Supplier;
+import org.apache.parquet.ParquetReadOptions;
+import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.column.ColumnReader;
+import org.apache.parquet.column.ColumnWriteStore;
+import org.apache.parquet.column.ColumnWriter;
+import org.apache.parquet.column.ParquetProperties;
+import org.apache.parquet.column.impl.ColumnReadStoreImpl;
+import org.apache.parquet.column.page.PageReadStore;
+import org.apache.parquet.compression.CompressionCodecFactory;
+import org.apache.parquet.conf.PlainParquetConfiguration;
+import org.apache.parquet.hadoop.CodecFactory;
+import org.apache.parquet.hadoop.ColumnChunkPageWriteStore;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.ParquetFileWriter;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.FileMetaData;
+import org.apache.parquet.io.SeekableInputStream;
+import org.apache.parquet.io.api.Binary;
+import org.apache.parquet.io.api.Converter;
+import org.apache.parquet.io.api.GroupConverter;
+import org.apache.parquet.io.api.PrimitiveConverter;
+import org.apache.parquet.schema.GroupType;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.Type;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Merges the inputs of one group into as few outputs of about the target size as the input allows, streaming
+ * column by column: each small input row group is decoded into primitive values (no record assembly) and
+ * re-encoded into the output's column writers, so output row groups grow to {@link Settings#rowGroupBytes()}
+ * (uncompressed) with fresh dictionaries; an input row group already at least
+ * {@link Settings#fastPathRowGroupBytes()} (uncompressed) is copied byte for byte without decoding. At most one
+ * output row group is buffered (compressed), bounded by {@link Settings#memoryBudgetBytes()}; inputs are read
+ * one row group at a time, so a group of any size needs the same memory.
+ *
+ * <p>Outputs roll when one reaches the target and the rest of the input is estimated (from the compression
+ * achieved so far) to fill at least 75 % of another; so outputs land between 75 % and 180 % of the target when
+ * the input holds that much.
+ *
+ * <p><b>Bad inputs</b>: an input whose footer or pages cannot be read, or whose rows disagree with the table, is
+ * reported in {@link Result#quarantined()} and left out; the merge restarts without it (outputs written so far
+ * are discarded), so its rows are never half-copied and the other inputs are still merged. An input whose schema
+ * differs from the group's is reported in {@link Result#excluded()} and left in place.
+ */
+final class StreamingRewriter {
+  private static final Logger LOG = LoggerFactory.getLogger(StreamingRewriter.class);
+  private static final String WRITER_MODEL_KEY = "writer.model.name";
+  /** Rows copied per column before the next column: bounds page overshoot to one slice. */
+  private static final int SLICE_ROWS = 4096;
+
+  /**
+   * Sizes of one rewrite.
+   *
+   * @param targetFileSizeBytes output file size to aim for
+   * @param rowGroupBytes output row group size, uncompressed; default 128 MiB
+   * @param fastPathRowGroupBytes input row groups at least this large (uncompressed) are copied undecoded
+   * @param memoryBudgetBytes the most compressed output bytes buffered before a row group is flushed early
+   */
+  record Settings(long targetFileSizeBytes, long rowGroupBytes, long fastPathRowGroupBytes, long memoryBudgetBytes) {}
+
+  /** One written output. */
+  record Output(String key, ObjectInfo info, long rows) {}
+
+  /** An input left out, with why. */
+  record Rejected(DataFile file, String error) {}
+
+  /**
+   * The outcome of one group.
+   *
+   * @param outputs outputs written (empty if fewer than two good inputs remained)
+   * @param merged inputs whose rows are in the outputs
+   * @param quarantined unreadable inputs, left out
+   * @param excluded inputs of another schema, left out
+   */
+  record Result(List<Output> outputs, List<DataFile> merged, List<Rejected> quarantined, List<Rejected> excluded) {
+    long rows() {
+      return outputs.stream().mapToLong(Output::rows).sum();
+    }
+  }
+
+  private final ObjectStore store;
+  private final ParquetProperties props;
+  private final CompressionCodecFactory codecs;
+
+  StreamingRewriter(ObjectStore store) {
+    this.store = store;
+    this.props = ParquetProperties.builder()
+        .withDictionaryEncoding(true)
+        .withDictionaryPageSize(WriterDefaults.DICTIONARY_PAGE_SIZE)
+        .withPageSize(WriterDefaults.PAGE_SIZE)
+        .withWriterVersion(ParquetProperties.WriterVersion.PARQUET_1_0)
+        .build();
+    this.codecs = new CodecFactory(new PlainParquetConfiguration(), WriterDefaults.PAGE_SIZE);
+  }
+
+  /** The schema of a file for planning, or why its footer cannot be read. */
+  CompactionPlanner.FileSchema schemaOf(DataFile file) {
+    try (ParquetFileReader r = open(file)) {
+      return CompactionPlanner.FileSchema.of(r.getFooter().getFileMetaData().getSchema());
+    } catch (IOException | RuntimeException e) {
+      return CompactionPlanner.FileSchema.unreadable(rootMessage(e));
+    }
+  }
+
+  /**
+   * Merges {@code inputs}; each output is written to a fresh key from {@code keys}.
+   *
+   * @throws StorageException if the store fails while writing (outputs are discarded)
+   */
+  Result rewrite(String table, String groupId, List<DataFile> inputs, Settings settings, Supplier<String> keys) {
+    List<Rejected> quarantined = new ArrayList<>();
+    List<Rejected> excluded = new ArrayList<>();
+    List<DataFile> good = new ArrayList<>();
+    List<FileMetaData> metas = new ArrayList<>();
+    MessageType schema = null;
+    for (DataFile f : inputs) {
+      try (ParquetFileReader r = open(f)) {
+        FileMetaData meta = r.getFooter().getFileMetaData();
+        if (r.getRecordCount() != f.recordCount()) {
+          quarantined.add(new Rejected(f, String.format(Locale.ROOT, "its footer holds %d rows but the table"
+              + " records %d (the table metadata disagrees with the file)", r.getRecordCount(), f.recordCount())));
+          continue;
+        }
+        if (schema == null) {
+          schema = meta.getSchema();
+        } else if (!schema.equals(meta.getSchema())) {
+          excluded.add(new Rejected(f, "its Parquet schema differs from the group's: " + meta.getSchema()));
+          continue;
+        }
+        good.add(f);
+        metas.add(meta);
+      } catch (IOException | RuntimeException e) {
+        quarantined.add(new Rejected(f, describe(e)));
+      }
+    }
+    while (true) {
+      if (good.size() < 2) {
+        return new Result(List.of(), List.of(), quarantined, excluded);
+      }
+      Merge merge = new Merge(table, groupId, good, metas, schema, settings, keys);
+      try {
+        List<Output> outputs = merge.run();
+        return new Result(outputs, List.copyOf(good), quarantined, excluded);
+      } catch (BadInput bad) {
+        merge.discardAll();
+        int i = good.indexOf(bad.file);
+        LOG.warn("Group {} of {}: input {} is unreadable ({}); quarantining it and merging the other {} inputs again",
+            groupId, table, bad.file.location(), bad.getMessage(), good.size() - 1);
+        quarantined.add(new Rejected(bad.file, bad.getMessage()));
+        good.remove(i);
+        metas.remove(i);
+      } catch (IOException e) {
+        merge.discardAll();
+        throw new StorageException(String.format(Locale.ROOT, "Cannot write compacted output for group %s of %s:"
+            + " %s (the outputs were discarded; retry)", groupId, table, rootMessage(e)), e, true);
+      } catch (RuntimeException | Error e) {
+        merge.discardAll();
+        throw e;
+      }
+    }
+  }
+
+  /** Deletes outputs that will never be committed; the orphan sweeper catches what remains. */
+  void deleteQuietly(List<String> keys) {
+    if (keys.isEmpty()) {
+      return;
+    }
+    try {
+      Map<String, String> failed = store.delete(keys).failed();
+      if (!failed.isEmpty()) {
+        LOG.warn("Could not delete uncommitted compaction outputs {} (the orphan sweeper removes them later)", failed);
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("Could not delete uncommitted compaction outputs {} (the orphan sweeper removes them later)", keys, e);
+    }
+  }
+
+  private ParquetFileReader open(DataFile f) throws IOException {
+    String key = store.keyOf(f.location()).orElseThrow(() -> new LifecycleException(String.format(Locale.ROOT,
+        "Cannot read data file %s: it is outside the store at %s (the catalog and the store disagree;"
+            + " configure the Lifecycle with the store that holds the table)", f.location(), store.root())));
+    return ParquetFileReader.open(new StoreInputFile(store, key, f.sizeBytes()),
+        ParquetReadOptions.builder(new PlainParquetConfiguration()).build());
+  }
+
+  /**
+   * Why a file cannot be read. Storage failures are not the file's fault: they propagate (and may pass on retry).
+   */
+  private static String describe(Exception e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof StorageException se) {
+        throw se;
+      }
+      if (t instanceof dev.lakelifecycle.api.ObjectNotFoundException gone) {
+        throw gone;
+      }
+    }
+    return rootMessage(e);
+  }
+
+  /** An input that failed while being read; the merge restarts without it. */
+  private static final class BadInput extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final transient DataFile file;
+
+    BadInput(DataFile file, String why, Throwable cause) {
+      super(why, cause, false, false);
+      this.file = file;
+    }
+  }
+
+  /** One attempt at merging a fixed list of good inputs. */
+  private final class Merge {
+    private final String table;
+    private final String groupId;
+    private final List<DataFile> inputs;
+    private final List<FileMetaData> metas;
+    private final MessageType schema;
+    private final Settings settings;
+    private final Supplier<String> keys;
+    private final List<ColumnDescriptor> columns;
+    private final Map<String, String> keyValues;
+    private final List<Output> done = new ArrayList<>();
+
+    private StoreOutputFile out;
+    private String outKey;
+    private ParquetFileWriter writer;
+    private long outRows;
+    private ColumnChunkPageWriteStore pages;
+    private ColumnWriteStore columnStore;
+    private ColumnWriter[] writers;
+    private long groupRows;
+    private long groupUncompressed;
+
+    private long uncompressedLeft;
+    private long uncompressedWrittenTotal;
+    private long bytesWrittenTotal;
+
+    Merge(String table, String groupId, List<DataFile> inputs, List<FileMetaData> metas, MessageType schema,
+        Settings settings, Supplier<String> keys) {
+      this.table = table;
+      this.groupId = groupId;
+      this.inputs = inputs;
+      this.metas = metas;
+      this.schema = schema;
+      this.settings = settings;
+      this.keys = keys;
+      this.columns = schema.getColumns();
+      this.keyValues = sharedKeyValues(metas);
+    }
+
+    List<Output> run() throws IOException {
+      for (DataFile f : inputs) {
+        uncompressedLeft += f.sizeBytes(); // refined per file once its footer is read
+      }
+      for (int i = 0; i < inputs.size(); i++) {
+        copyFile(inputs.get(i), metas.get(i).getCreatedBy());
+      }
+      closeOutput();
+      return List.copyOf(done);
+    }
+
+    private void copyFile(DataFile f, String createdBy) throws IOException {
+      uncompressedLeft -= f.sizeBytes();
+      long rows = 0;
+      ParquetFileReader reader;
+      try {
+        reader = open(f);
+      } catch (IOException | RuntimeException e) {
+        throw new BadInput(f, describe(e), e);
+      }
+      try (reader) {
+        List<BlockMetaData> blocks = reader.getRowGroups();
+        long fileUncompressed = 0;
+        for (BlockMetaData b : blocks) {
+          fileUncompressed += b.getTotalByteSize();
+        }
+        uncompressedLeft += fileUncompressed;
+        for (int i = 0; i < blocks.size(); i++) {
+          BlockMetaData b = blocks.get(i);
+          if (b.getRowCount() == 0) {
+            continue;
+          }
+          ensureOutput();
+          if (b.getTotalByteSize() >= settings.fastPathRowGroupBytes()) {
+            flushRowGroup();
+            appendUndecoded(f, reader, b);
+          } else {
+            PageReadStore rowGroup;
+            try {
+              rowGroup = reader.readRowGroup(i);
+            } catch (IOException | RuntimeException e) {
+              throw new BadInput(f, describe(e), e);
+            }
+            copyRowGroup(f, rowGroup, b.getRowCount(), createdBy);
+            groupUncompressed += b.getTotalByteSize();
+            if (groupUncompressed >= settings.rowGroupBytes()
+                || columnStore.getBufferedSize() >= settings.memoryBudgetBytes()) {
+              flushRowGroup();
+            }
+          }
+          rows += b.getRowCount();
+          uncompressedLeft -= b.getTotalByteSize();
+          uncompressedWrittenTotal += b.getTotalByteSize();
+          maybeRoll();
+        }
+      }
+      if (rows != f.recordCount()) {
+        throw new BadInput(f, String.format(Locale.ROOT, "read %d rows but the table records %d", rows,
+            f.recordCount()), null);
+      }
+    }
+
+    private void appendUndecoded(DataFile f, ParquetFileReader reader, BlockMetaData b) throws IOException {
+      String key = store.keyOf(f.location()).orElseThrow();
+      try (SeekableInputStream in = new StoreInputFile(store, key, f.sizeBytes()).newStream()) {
+        writer.appendRowGroup(in, b, false);
+      } catch (IOException e) {
+        if (e.getCause() instanceof StorageException se) {
+          throw se;
+        }
+        throw new BadInput(f, describe(e), e);
+      }
+      outRows += b.getRowCount();
+    }
+
+    private void copyRowGroup(DataFile f, PageReadStore rowGroup, long rows, String createdBy) {
+      ColumnReader[] readers = new ColumnReader[columns.size()];
+      try {
+        ColumnReadStoreImpl readStore = new ColumnReadStoreImpl(rowGroup, new NoopConverter(schema), schema,
+            createdBy);
+        for (int c = 0; c < readers.length; c++) {
+          readers[c] = readStore.getColumnReader(columns.get(c));
+        }
+        long[] consumed = new long[readers.length];
+        for (long done = 0; done < rows; done += SLICE_ROWS) {
+          int slice = (int) Math.min(SLICE_ROWS, rows - done);
+          for (int c = 0; c < readers.length; c++) {
+            consumed[c] += copyRows(readers[c], writers[c], columns.get(c), slice, consumed[c]);
+          }
+          for (int r = 0; r < slice; r++) {
+            columnStore.endRecord();
+          }
+        }
+      } catch (BadInput e) {
+        throw e;
+      } catch (RuntimeException e) {
+        throw new BadInput(f, describe(e), e);
+      }
+      groupRows += rows;
+      outRows += rows;
+    }
+
+    private void ensureOutput() throws IOException {
+      if (writer == null) {
+        outKey = keys.get();
+        out = new StoreOutputFile(store, outKey);
+        writer = new ParquetFileWriter(out, schema, ParquetFileWriter.Mode.CREATE, settings.rowGroupBytes(), 0,
+            null, props);
+        writer.start();
+        outRows = 0;
+      }
+      if (columnStore == null) {
+        pages = new ColumnChunkPageWriteStore(codecs.getCompressor(WriterDefaults.CODEC), schema,
+            props.getAllocator(), props.getColumnIndexTruncateLength(), props.getPageWriteChecksumEnabled());
+        columnStore = props.newColumnWriteStore(schema, pages, pages);
+        writers = new ColumnWriter[columns.size()];
+        for (int c = 0; c < writers.length; c++) {
+          writers[c] = columnStore.getColumnWriter(columns.get(c));
+        }
+        groupRows = 0;
+        groupUncompressed = 0;
+      }
+    }
+
+    private void flushRowGroup() throws IOException {
+      if (columnStore == null) {
+        return;
+      }
+      if (groupRows > 0) {
+        writer.startBlock(groupRows);
+        columnStore.flush();
+        pages.flushToFileWriter(writer);
+        writer.endBlock();
+      }
+      columnStore.close();
+      pages.close();
+      columnStore = null;
+      pages = null;
+      writers = null;
+    }
+
+    /**
+     * Starts a new output when this one reached the target and the rest is estimated to fill 75 % of another
+     * (or this one would pass 175 %), so no small tail file is left.
+     */
+    private void maybeRoll() throws IOException {
+      long size = writer.getPos() + (columnStore == null ? 0 : columnStore.getBufferedSize());
+      long target = settings.targetFileSizeBytes();
+      if (size < target) {
+        return;
+      }
+      double ratio = uncompressedWrittenTotal == 0 ? 1.0
+          : (double) (bytesWrittenTotal + size) / (double) uncompressedWrittenTotal;
+      long remainingEstimate = (long) (uncompressedLeft * ratio);
+      if (remainingEstimate >= target * 3 / 4 || size >= target * 7 / 4) {
+        closeOutput();
+      }
+    }
+
+    private void closeOutput() throws IOException {
+      if (writer == null) {
+        return;
+      }
+      flushRowGroup();
+      writer.end(keyValues);
+      ObjectInfo info = out.result();
+      bytesWrittenTotal += info.size();
+      done.add(new Output(outKey, info, outRows));
+      writer = null;
+      out = null;
+      outKey = null;
+    }
+
+    void discardAll() {
+      List<String> published = new ArrayList<>();
+      done.forEach(o -> published.add(o.key()));
+      deleteQuietly(published);
+      if (out != null) {
+        // Deliberately not closing the writer: that would publish a partial object.
+        out.abort();
+      }
+      if (columnStore != null) {
+        try {
+          columnStore.close();
+          pages.close();
+        } catch (RuntimeException e) {
+          LOG.debug("Closing the buffers of an abandoned merge of group {} of {} failed", groupId, table, e);
+        }
+      }
+    }
+  }
+
+  /** Copies {@code rows} whole rows of one column; returns the values copied. */
+  private static long copyRows(ColumnReader r, ColumnWriter w, ColumnDescriptor d, int rows, long consumedBefore) {
+    long total = r.getTotalValueCount();
+    int maxDl = d.getMaxDefinitionLevel();
+    long consumed = consumedBefore;
+    int started = 0;
+    switch (d.getPrimitiveType().getPrimitiveTypeName()) {
+      case INT32 -> {
+        while (consumed < total) {
+          int rl = r.getCurrentRepetitionLevel();
+          if (rl == 0 && started++ == rows) {
+            break;
+          }
+          int dl = r.getCurrentDefinitionLevel();
+          if (dl == maxDl) {
+            w.write(r.getInteger(), rl, dl);
+          } else {
+            w.writeNull(rl, dl);
+          }
+          r.consume();
+          consumed++;
+        }
+      }
+      case INT64 -> {
+        while (consumed < total) {
+          int rl = r.getCurrentRepetitionLevel();
+          if (rl == 0 && started++ == rows) {
+            break;
+          }
+          int dl = r.getCurrentDefinitionLevel();
+          if (dl == maxDl) {
+            w.write(r.getLong(), rl, dl);
+          } else {
+            w.writeNull(rl, dl);
+          }
+          r.consume();
+          consumed++;
+        }
+      }
+      case BOOLEAN -> {
+        while (consumed < total) {
+          int rl = r.getCurrentRepetitionLevel();
+          if (rl == 0 && started++ == rows) {
+            break;
+          }
+          int dl = r.getCurrentDefinitionLevel();
+          if (dl == maxDl) {
+            w.write(r.getBoolean(), rl, dl);
+          } else {
+            w.writeNull(rl, dl);
+          }
+          r.consume();
+          consumed++;
+        }
+      }
+      case FLOAT -> {
+        while (consumed < total) {
+          int rl = r.getCurrentRepetitionLevel();
+          if (rl == 0 && started++ == rows) {
+            break;
+          }
+          int dl = r.getCurrentDefinitionLevel();
+          if (dl == maxDl) {
+            w.write(r.getFloat(), rl, dl);
+          } else {
+            w.writeNull(rl, dl);
+          }
+          r.consume();
+          consumed++;
+        }
+      }
+      case DOUBLE -> {
+        while (consumed < total) {
+          int rl = r.getCurrentRepetitionLevel();
+          if (rl == 0 && started++ == rows) {
+            break;
+          }
+          int dl = r.getCurrentDefinitionLevel();
+          if (dl == maxDl) {
+            w.write(r.getDouble(), rl, dl);
+          } else {
+            w.writeNull(rl, dl);
+          }
+          r.consume();
+          consumed++;
+        }
+      }
+      default -> { // BINARY, FIXED_LEN_BYTE_ARRAY, INT96
+        while (consumed < total) {
+          int rl = r.getCurrentRepetitionLevel();
+          if (rl == 0 && started++ == rows) {
+            break;
+          }
+          int dl = r.getCurrentDefinitionLevel();
+          if (dl == maxDl) {
+            Binary b = r.getBinary();
+            // A value read from a page is a slice of the whole decompressed page and "constant", so the output
+            // dictionary would keep it (and with it the input page) instead of copying it. Marked reused, the
+            // dictionary copies the bytes of new entries only; plain pages copy them anyway.
+            w.write(b.isBackingBytesReused() ? b : Binary.fromReusedByteBuffer(b.toByteBuffer()), rl, dl);
+          } else {
+            w.writeNull(rl, dl);
+          }
+          r.consume();
+          consumed++;
+        }
+      }
+    }
+    return consumed - consumedBefore;
+  }
+
+  private static Map<String, String> sharedKeyValues(List<FileMetaData> metas) {
+    Map<String, String> shared = new LinkedHashMap<>(metas.get(0).getKeyValueMetaData());
+    shared.remove(WRITER_MODEL_KEY);
+    for (FileMetaData m : metas.subList(1, metas.size())) {
+      Map<String, String> kv = m.getKeyValueMetaData();
+      shared.entrySet().removeIf(e -> !Objects.equals(e.getValue(), kv.get(e.getKey())));
+    }
+    return new HashMap<>(shared);
+  }
+
+  static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String msg = root.getMessage();
+    return root.getClass().getSimpleName() + (msg == null ? "" : ": " + msg);
+  }
+
+  /** Converters are required by the column readers' constructor; values are read with the typed getters. */
+  private static final class NoopConverter extends GroupConverter {
+    private final Converter[] children;
+
+    NoopConverter(GroupType type) {
+      children = new Converter[type.getFieldCount()];
+      for (int i = 0; i < children.length; i++) {
+        Type t = type.getType(i);
+        children[i] = t.isPrimitive() ? new PrimitiveConverter() { } : new NoopConverter(t.asGroupType());
+      }
+    }
+
+    @Override
+    public Converter getConverter(int fieldIndex) {
+      return children[fieldIndex];
+    }
+
+    @Override
+    public void start() {
+      // values are not assembled into records
+    }
+
+    @Override
+    public void end() {
+      // values are not assembled into records
+    }
+  }
+}
