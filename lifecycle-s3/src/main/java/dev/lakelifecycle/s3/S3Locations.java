@@ -142,17 +142,6 @@ final class S3Locations {
     }
   }
 
-  /** Checks a listing prefix or start-after key: any string without control characters or lone surrogates. */
-  static void checkPrefix(String what, String value) {
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      if (Character.isISOControl(c)) {
-        throw new IllegalArgumentException(String.format(Locale.ROOT,
-            "Invalid %s '%s': it contains a control character at index %d", what, value, i));
-      }
-    }
-  }
-
   /** Why the key is invalid, or null if it is valid. */
   static String keyProblem(String key) {
     if (key.isEmpty()) {

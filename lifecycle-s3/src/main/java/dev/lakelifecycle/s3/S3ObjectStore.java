@@ -61,6 +61,7 @@ import software.amazon.awssdk.retries.api.RetryStrategy;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.Delete;
+import software.amazon.awssdk.services.s3.model.EncodingType;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
@@ -218,10 +219,6 @@ public final class S3ObjectStore implements ObjectStore {
   @Override
   public Stream<ObjectInfo> list(String prefix, String startAfter) {
     Objects.requireNonNull(prefix, "prefix");
-    S3Locations.checkPrefix("listing prefix", prefix);
-    if (startAfter != null) {
-      S3Locations.checkPrefix("start-after key", startAfter);
-    }
     ensureOpen();
     Pager pager = new Pager(loc.prefix + prefix, startAfter == null ? null : loc.prefix + startAfter);
     return StreamSupport.stream(Spliterators.spliteratorUnknownSize(pager,
@@ -246,7 +243,10 @@ public final class S3ObjectStore implements ObjectStore {
       while (!page.hasNext() && more) {
         ensureOpen();
         ListObjectsV2Request.Builder req = ListObjectsV2Request.builder().bucket(loc.bucket).prefix(fullPrefix)
-            .maxKeys(listPageSize);
+            .maxKeys(listPageSize)
+            // S3 echoes StartAfter and writes keys into XML 1.0, which cannot carry U+FFFF or most control
+            // characters; URL-encoded, any key and start-after travel safely (the SDK decodes them).
+            .encodingType(EncodingType.URL);
         if (continuation != null) {
           req.continuationToken(continuation);
         } else if (startAfter != null) {

@@ -24,6 +24,12 @@ class S3ObjectStoreTest extends ObjectStoreContract {
     return false;
   }
 
+  /** 1,000 objects (two pages); S3ListingTest streams 100,000. */
+  @Override
+  protected int listingObjectCount() {
+    return 1_000;
+  }
+
   /** S3's etag is the content's MD5: rewriting identical bytes keeps it. */
   @Override
   protected boolean supportsUniqueEtagPerWrite() {
