@@ -115,6 +115,9 @@ final class StrictS3BlobStore extends ForwardingBlobStore {
     if (request.delimiter() != null && !request.delimiter().isEmpty()) {
       return delegate().list(request);
     }
+    if (!delegate().containerExists(request.bucket())) {
+      throw new S3ProxyException(S3ErrorCode.NO_SUCH_BUCKET);
+    }
     String prefix = request.prefix() == null ? "" : request.prefix();
     String after = request.continuationToken() != null ? request.continuationToken() : request.startAfter();
     NavigableMap<String, S3Object> all = index(request.bucket());
