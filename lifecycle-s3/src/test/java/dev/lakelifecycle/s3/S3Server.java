@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.UUID;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
-import org.gaul.s3proxy.blobstore.BlobStore;
 import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
 
@@ -22,7 +21,7 @@ final class S3Server {
   private static S3Server shared;
 
   private final S3Proxy proxy;
-  private final BlobStore blobs;
+  private final StrictS3BlobStore blobs;
   private final URI endpoint;
 
   private S3Server() throws Exception {
@@ -66,7 +65,7 @@ final class S3Server {
   }
 
   /** The server's blob store, for seeding many objects without HTTP. */
-  BlobStore blobs() {
+  StrictS3BlobStore blobs() {
     return blobs;
   }
 
