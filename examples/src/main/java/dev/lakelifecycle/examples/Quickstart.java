@@ -482,8 +482,8 @@ public final class Quickstart {
       referenced += r.referencedFiles();
       deleted += r.filesDeleted();
       freed += r.bytesFreed();
-      orphans.addAll(r.orphans());
-      r.failed().forEach((loc, why) -> failures.add("sweep could not delete " + loc + ": " + why));
+      orphans.addAll(r.orphanSample());
+      r.failedSample().forEach((loc, why) -> failures.add("sweep could not delete " + loc + ": " + why));
     }
     out.printf(Locale.ROOT, "  scanned %,d objects, %,d referenced; %,d orphan(s) deleted, %s freed: %s%n",
         scanned, referenced, deleted, Stats.bytes(freed), orphans);
