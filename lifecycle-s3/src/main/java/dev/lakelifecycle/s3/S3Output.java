@@ -106,13 +106,24 @@ final class S3Output extends ObjectOutput {
       UploadPartResponse resp = store.client().uploadPart(r -> r.bucket(store.bucketName()).key(store.fullKey(key))
               .uploadId(uploadId).partNumber(partNumber).contentLength((long) buffered)
               .contentMD5(Base64.getEncoder().encodeToString(md5)),
-          RequestBody.fromBytes(buffered == buffer.length ? buffer : java.util.Arrays.copyOf(buffer, buffered)));
+          partBody());
       parts.add(CompletedPart.builder().partNumber(partNumber).eTag(resp.eTag()).build());
       partMd5s.writeBytes(md5);
       buffered = 0;
     } catch (SdkException | StorageException e) {
       throw fail("upload part " + (parts.size() + 1) + " of", e);
     }
+  }
+
+  /**
+   * The buffered bytes without a copy: the call that sends them is synchronous (retries included) and the
+   * buffer is only reused after it returns.
+   */
+  private RequestBody partBody() {
+    byte[] b = buffer;
+    int n = buffered;
+    return RequestBody.fromContentProvider(() -> new java.io.ByteArrayInputStream(b, 0, n), n,
+        "application/octet-stream");
   }
 
   @Override
