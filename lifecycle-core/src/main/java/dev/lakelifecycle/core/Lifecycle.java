@@ -60,13 +60,13 @@ public final class Lifecycle implements AutoCloseable {
   private final ObjectStore store;
   private final TableCatalog catalog;
   private final CheckpointStore checkpoints;
-  private final LifecycleConfig config;
+  private volatile LifecycleConfig config;
   private final Clock clock;
   private final MeterRegistry registry;
   private final String writerId;
   private final DefaultStager stager;
   private final Compactor compactor;
-  private final RetentionResolver retention;
+  private final DefaultRetentionResolver retention;
   private final OrphanSweeper sweeper;
   private final List<AutoCloseable> owned;
   private final Object lock = new Object();
@@ -105,8 +105,21 @@ public final class Lifecycle implements AutoCloseable {
     return checkpoints;
   }
 
+  /** The configuration in force, including a retention reload. */
   public LifecycleConfig config() {
     return config;
+  }
+
+  /**
+   * Replaces the retention settings while running, e.g. after the operator edited the TOML file
+   * ({@code LifecycleConfig.load(file, System.getenv()).retention()}). Cached resolved policies are dropped, so
+   * the next resolution and every later run use the new settings; a run already under way finishes with the old.
+   */
+  public void reloadRetention(LifecycleConfig.RetentionSettings settings) {
+    synchronized (lock) {
+      retention.reload(settings);
+      config = config.toBuilder().retention(settings).build();
+    }
   }
 
   /** This instance's writer id, recorded in files it writes and used as its lease owner. */

@@ -250,12 +250,22 @@ public final class LifecycleConfig {
    * @param minRetention {@code retention.min_retention_hours}: floor below which a policy is refused; default 1 h
    * @param dryRun {@code retention.dry_run}: default false
    * @param interval {@code retention.interval_secs}: schedule period; default 1 h
+   * @param displayZone {@code retention.display_timezone}: the zone in which cutoffs and snapshot times are shown
+   *     in logs, e.g. {@code Europe/Paris}; default UTC. Cutoffs are always computed in UTC from the clock.
    */
   public record RetentionSettings(Map<String, Retention> global, Map<String, Map<String, Retention>> tenants,
       Map<String, Map<String, Retention>> datasets, Duration gracePeriod, int snapshotsToKeep,
-      Duration maxSnapshotAge, Duration minRetention, boolean dryRun, Duration interval) {
+      Duration maxSnapshotAge, Duration minRetention, boolean dryRun, Duration interval, java.time.ZoneId displayZone) {
     public static final RetentionSettings DEFAULTS = new RetentionSettings(Map.of(), Map.of(), Map.of(),
         Duration.ofHours(1), 5, null, Duration.ofHours(1), false, Duration.ofHours(1));
+
+    /** Settings shown in UTC. */
+    public RetentionSettings(Map<String, Retention> global, Map<String, Map<String, Retention>> tenants,
+        Map<String, Map<String, Retention>> datasets, Duration gracePeriod, int snapshotsToKeep,
+        Duration maxSnapshotAge, Duration minRetention, boolean dryRun, Duration interval) {
+      this(global, tenants, datasets, gracePeriod, snapshotsToKeep, maxSnapshotAge, minRetention, dryRun, interval,
+          java.time.ZoneOffset.UTC);
+    }
 
     public RetentionSettings {
       global = new TreeMap<>(global);
@@ -270,6 +280,9 @@ public final class LifecycleConfig {
       }
       nonNegative("retention.min_retention_hours", minRetention);
       positive("retention.interval_secs", interval);
+      if (displayZone == null) {
+        throw invalid("retention.display_timezone", null, "a time zone id such as UTC or Europe/Paris");
+      }
       checkFloor("retention", global, minRetention);
       tenants.forEach((t, m) -> checkFloor("retention.tenant_overrides[" + t + "]", m, minRetention));
       datasets.forEach((d, m) -> checkFloor("retention.dataset_overrides[" + d + "]", m, minRetention));

@@ -128,6 +128,23 @@ class LifecycleBuilderTest {
     assertThatThrownBy(lake::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
   }
 
+  @Test
+  void reloadingRetentionReplacesCachedPolicies() {
+    TableId logs = TableId.parse("acme/prod/logs");
+    LifecycleConfig.RetentionSettings sevenDays = new LifecycleConfig.RetentionSettings(
+        Map.of("logs", dev.lakelifecycle.api.retention.Retention.days(7)), Map.of(), Map.of(), Duration.ofHours(1), 5,
+        null, Duration.ofHours(1), false, Duration.ofHours(1));
+    try (Lifecycle lake = Lifecycle.builder().location("file:" + dir)
+        .config(LifecycleConfig.builder().retention(sevenDays).build()).build()) {
+      assertThat(lake.retention().resolve(logs).retention()).hasToString("7d");
+
+      lake.reloadRetention(LifecycleConfig.load(null, Map.of("LIFECYCLE_RETENTION_LOGS_RETENTION_DAYS", "3")).retention());
+
+      assertThat(lake.retention().resolve(logs).retention()).hasToString("3d");
+      assertThat(lake.config().retention().global()).containsOnlyKeys("logs");
+    }
+  }
+
   /** Registered in test META-INF/services together with {@link SecondDupProvider} for scheme {@code dup}. */
   public static final class FirstDupProvider implements ObjectStoreProvider {
     @Override public Set<String> schemes() {

@@ -58,7 +58,7 @@ public final class ConfigLoader {
         "max_chunk_retries", "interval_secs", "row_group_size_bytes", "fast_path_row_group_bytes", "memory_budget_bytes",
         "lease_duration_secs", "checkpoint_ttl_hours", "max_files_per_run", "max_bytes_per_run", "order"));
     KEYS.put("retention", List.of("grace_period_hours", "snapshots_to_keep", "max_snapshot_age_hours",
-        "min_retention_hours", "dry_run", "interval_secs"));
+        "min_retention_hours", "dry_run", "interval_secs", "display_timezone"));
     KEYS.put("sweep", List.of("grace_period_hours", "min_grace_period_hours", "batch_size", "dry_run",
         "interval_hours", "revalidate", "prefix_mismatch_mode", "spill_dir"));
     KEYS.put("schedule", List.of("jitter_secs", "flush_interval_ms"));
@@ -373,9 +373,10 @@ public final class ConfigLoader {
     Duration minRetention = duration(s, "retention.min_retention_hours", ChronoUnit.HOURS, rd.minRetention());
     boolean retentionDryRun = bool(s, "retention.dry_run", rd.dryRun());
     Duration retentionInterval = duration(s, "retention.interval_secs", ChronoUnit.SECONDS, rd.interval());
+    java.time.ZoneId displayZone = zone(s, "retention.display_timezone", rd.displayZone());
     LifecycleConfig.RetentionSettings retention = attributed(byRecordKey, () -> new LifecycleConfig.RetentionSettings(
         global, tenants, datasets, grace, snapshotsToKeep, maxSnapshotAge, minRetention, retentionDryRun,
-        retentionInterval));
+        retentionInterval, displayZone));
 
     LifecycleConfig.Sweep sd = LifecycleConfig.Sweep.DEFAULTS;
     Duration sweepGrace = duration(s, "sweep.grace_period_hours", ChronoUnit.HOURS, sd.gracePeriod());
@@ -489,6 +490,19 @@ public final class ConfigLoader {
       throw v.invalid(allowed);
     }
     return v.raw().trim();
+  }
+
+  private static java.time.ZoneId zone(Sources s, String key, java.time.ZoneId dflt) {
+    Value v = s.values.get(key);
+    if (v == null) {
+      return dflt;
+    }
+    String allowed = "a time zone id such as \"UTC\", \"+02:00\" or \"Europe/Paris\"";
+    try {
+      return java.time.ZoneId.of(string(v, allowed).trim());
+    } catch (java.time.DateTimeException e) {
+      throw v.invalid(allowed);
+    }
   }
 
   private static PrefixMismatchMode prefixMismatchMode(Sources s, String key, PrefixMismatchMode dflt) {

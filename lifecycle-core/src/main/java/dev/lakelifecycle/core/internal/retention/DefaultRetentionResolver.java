@@ -176,7 +176,7 @@ public final class DefaultRetentionResolver implements RetentionResolver {
       if (cutoff != null) {
         counter("lifecycle.retention.cutoffs.computed", "Retention cutoffs computed", tags).increment();
         LOG.debug("Computed retention cutoff: tenant={} dataset={} table={} retention={} tier={} cutoff={}",
-            id.tenant(), id.dataset(), id.table(), policy.retention(), policy.retentionTier(), cutoff);
+            id.tenant(), id.dataset(), id.table(), policy.retention(), policy.retentionTier(), display(cutoff));
       }
       // Read the pins before touching the table: a run that cannot know them changes nothing.
       SnapshotExpiry expiry = new SnapshotExpiry(policy.snapshotsToKeep(),
@@ -224,7 +224,7 @@ public final class DefaultRetentionResolver implements RetentionResolver {
         LOG.info("{}Retention on {}: {} of {} partitions dropped ({} rows), {} snapshots expired; policy {} from {} "
                 + "tier, cutoff {}", dryRun ? "[DRY-RUN] " : "", id, dropped.size(), partitions.size(),
             dropped.stream().mapToLong(DroppedPartition::rows).sum(), snapshotsExpired.size(), policy.retention(),
-            policy.retentionTier(), cutoff);
+            policy.retentionTier(), display(cutoff));
       }
       return new RetentionResult(id, policy, cutoff, dryRun, partitions.size(), dropped, snapshotsExpired);
     } finally {
@@ -344,5 +344,13 @@ public final class DefaultRetentionResolver implements RetentionResolver {
       bytes += f.sizeBytes();
       rows += f.recordCount();
     }
+  }
+
+  /**
+   * An instant as operators read it: in {@code retention.display_timezone}, with its offset, so a log line
+   * stays unambiguous; cutoffs themselves are always computed in UTC.
+   */
+  String display(Instant instant) {
+    return instant == null ? "none" : instant.atZone(config.displayZone()).toOffsetDateTime().toString();
   }
 }
