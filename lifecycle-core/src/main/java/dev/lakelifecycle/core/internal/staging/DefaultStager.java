@@ -300,9 +300,6 @@ public final class DefaultStager implements Stager {
       return;
     }
     for (Path dir : siblings) {
-      if (closing) {
-        return;
-      }
       try {
         Spool other = Spool.tryOpen(dir);
         if (other == null) {
@@ -923,6 +920,24 @@ public final class DefaultStager implements Stager {
             spool.dir, e);
       }
     }
+    spool.close();
+  }
+
+  /**
+   * Stops this stager as a crash would, for tests: no flush, nothing deleted; the spool files stay as written and
+   * the directory lock is released so that a new stager can recover them.
+   */
+  void abandon() {
+    closing = true;
+    closed = true;
+    flusher.shutdownNow();
+    try {
+      flusher.awaitTermination(60, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    sync.close();
+    tables.values().forEach(s -> s.spool.close());
     spool.close();
   }
 

@@ -144,7 +144,7 @@ final class Spool implements AutoCloseable {
       paths = s.sorted(Comparator.reverseOrder()).toList();
     }
     for (Path p : paths) {
-      if (!p.getFileName().toString().equals(LOCK) || !p.getParent().equals(dir)) {
+      if (!p.equals(dir) && !p.equals(dir.resolve(LOCK))) {
         Files.deleteIfExists(p);
       }
     }
