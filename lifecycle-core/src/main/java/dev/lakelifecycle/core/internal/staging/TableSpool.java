@@ -3,7 +3,6 @@ package dev.lakelifecycle.core.internal.staging;
 import dev.lakelifecycle.api.StorageException;
 import dev.lakelifecycle.api.TableId;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -423,7 +422,4 @@ final class TableSpool {
     state = s;
   }
 
-  static UncheckedIOException unchecked(IOException e) {
-    return new UncheckedIOException(e);
-  }
 }
