@@ -17,6 +17,11 @@ import dev.lakelifecycle.api.sweep.SweepResult;
 import dev.lakelifecycle.core.Lifecycle;
 import dev.lakelifecycle.core.LifecycleConfig;
 import dev.lakelifecycle.core.storage.LocalObjectStore;
+import io.micrometer.core.instrument.Measurement;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Statistic;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -80,7 +85,7 @@ public final class Quickstart {
   static final String EVENTS_TABLE = "events";
 
   private static final String USAGE = String.join(System.lineSeparator(),
-      "Usage: Quickstart [--apache-logs FILE] [--earthquakes FILE] [--out DIR] [--replicas N]",
+      "Usage: Quickstart [--apache-logs FILE] [--earthquakes FILE] [--out DIR] [--replicas N] [--metrics]",
       "",
       "Runs ingest -> compact -> retention -> orphan sweep -> read back on real data and checks every row.",
       "",
@@ -88,6 +93,7 @@ public final class Quickstart {
       "  --earthquakes FILE  NCEDC earthquake CSV with header (default <shared data>/real/earthquakes.txt)",
       "  --out DIR           a new or empty directory for the lake (default: a fresh temporary directory)",
       "  --replicas N        ingestion replicas, 1 to 16 (default " + DEFAULT_REPLICAS + ")",
+      "  --metrics           print the lifecycle.* meters the run recorded, summed over tables",
       "  --help              print this and exit",
       "",
       "The shared data is found through -Dlifecycle.shared.data, else the first shared/data directory",
@@ -100,6 +106,7 @@ public final class Quickstart {
   private final Map<TableId, TableSchema> schemas = new TreeMap<>((a, b) -> a.path().compareTo(b.path()));
   private final Map<TableId, PartitionSpec> specs = new HashMap<>();
   private final List<ParseErrors> parseErrors = new ArrayList<>();
+  private final MeterRegistry registry = new SimpleMeterRegistry();
 
   private Quickstart(Options options, PrintStream out) {
     this.options = options;
@@ -147,26 +154,36 @@ public final class Quickstart {
     LifecycleConfig config = config();
     String stage = "setup";
     // The store is shared by every instance below, as one bucket is shared by the replicas of a service. It
-    // stamps objects with the same fixed clock, so that file ages agree with the lifecycle's idea of now.
-    try (ObjectStore store = LocalObjectStore.create(lake, clock)) {
+    // stamps objects with the same fixed clock, so that file ages agree with the lifecycle's idea of now. The
+    // lake is scratch data, so writes skip fsync (still atomic and whole); a service keeps the default.
+    try (ObjectStore store = LocalObjectStore.builder(lake).clock(clock).fsync(false).build()) {
       stage = "1. ingest";
+      long started = System.nanoTime();
       ingest(store, clock, config);
       try (Lifecycle maintenance = Lifecycle.builder().store(store).clock(clock).config(config)
-          .writerId("maintenance").build()) {
+          .meterRegistry(registry).writerId("maintenance").build()) {
         List<TableId> tables = maintenance.catalog().listTables();
         checkTablesCommitted(maintenance, tables);
+        started = took(started);
         stage = "2. compact";
         compact(maintenance, tables);
+        started = took(started);
         stage = "3. retention";
         Map<TableId, RetentionResult> retention = enforceRetention(maintenance, tables);
+        started = took(started);
         stage = "4. sweep";
         sweep(maintenance, lake, tables);
+        started = took(started);
         stage = "5. read back";
         readBack(maintenance, tables, retention);
+        took(started);
       }
     } catch (RuntimeException e) {
       failures.add(String.format(Locale.ROOT, "stage %s threw %s", stage, e));
       e.printStackTrace(out);
+    }
+    if (options.metrics()) {
+      printMetrics();
     }
     out.println();
     if (failures.isEmpty()) {
@@ -178,6 +195,13 @@ public final class Quickstart {
     failures.forEach(f -> out.println("  - " + f));
     out.printf(Locale.ROOT, "The lake is left in %s for inspection.%n", lake);
     return 1;
+  }
+
+  /** Prints the wall time since {@code started} (System.nanoTime) and returns now. */
+  private long took(long started) {
+    long now = System.nanoTime();
+    out.printf(Locale.ROOT, "  (%.1f s)%n", (now - started) / 1e9);
+    return now;
   }
 
   /** The configuration every instance shares; in a service it would come from LifecycleConfig.load(...). */
@@ -202,14 +226,15 @@ public final class Quickstart {
     List<Lifecycle> replicas = new ArrayList<>();
     try {
       for (int i = 1; i <= options.replicas(); i++) {
-        replicas.add(Lifecycle.builder().store(store).clock(clock).config(config).writerId("ingest-" + i).build());
+        replicas.add(Lifecycle.builder().store(store).clock(clock).config(config).meterRegistry(registry)
+            .writerId("ingest-" + i).build());
       }
       Ingestion ingestion = new Ingestion(replicas);
       readApacheLogs(ingestion);
       readEarthquakes(ingestion);
       ingestion.finish();
-      out.printf(Locale.ROOT, "  staged %,d rows into %d tables in %,d batches; %,d flushes%n",
-          staged.rows(), schemas.size(), ingestion.batches, ingestion.flushes);
+      out.printf(Locale.ROOT, "  staged %,d rows into %d tables in %,d batches%n",
+          staged.rows(), schemas.size(), ingestion.batches);
     } finally {
       replicas.forEach(Lifecycle::close);
     }
@@ -303,15 +328,14 @@ public final class Quickstart {
 
   /**
    * The ingestion tier: a round-robin load balancer over replicas, each with its own Lifecycle, batching
-   * rows per table. Lifecycle.start() would check flush thresholds on its own schedule; the quickstart
-   * checks them after every append instead, so that the run is deterministic.
+   * rows per table. A replica's stager flushes a table inside {@code append} once the table reaches
+   * staging.flush_max_rows; the rest is flushed at the end, as a service's shutdown would.
    */
   private final class Ingestion {
     final List<Lifecycle> replicas;
     final List<Map<TableId, RowBatch.Builder>> pending = new ArrayList<>();
     long next;
     long batches;
-    long flushes;
 
     Ingestion(List<Lifecycle> replicas) {
       this.replicas = replicas;
@@ -331,13 +355,8 @@ public final class Quickstart {
     }
 
     private void append(int replica, TableId table, RowBatch.Builder batch) {
-      Lifecycle lake = replicas.get(replica);
-      lake.stager().append(table, batch.build());
+      replicas.get(replica).stager().append(table, batch.build());
       batches++;
-      if (lake.stager().stagedRows(table) >= FLUSH_ROWS) {
-        lake.stager().flush(table);
-        flushes++;
-      }
     }
 
     void finish() {
@@ -347,7 +366,7 @@ public final class Quickstart {
             append(i, e.getKey(), e.getValue());
           }
         }
-        flushes += replicas.get(i).stager().flushAll().size();
+        replicas.get(i).stager().flushAll();
       }
     }
   }
@@ -475,6 +494,8 @@ public final class Quickstart {
     long referenced = 0;
     long deleted = 0;
     long freed = 0;
+    long identified = 0;
+    long deleteFailures = 0;
     List<String> orphans = new ArrayList<>();
     for (TableId t : tables) {
       SweepResult r = lake.sweeper().sweep(t).olderThan(SWEEP_GRACE).execute();
@@ -482,15 +503,17 @@ public final class Quickstart {
       referenced += r.referencedFiles();
       deleted += r.filesDeleted();
       freed += r.bytesFreed();
-      orphans.addAll(r.orphans());
-      r.failed().forEach((loc, why) -> failures.add("sweep could not delete " + loc + ": " + why));
+      identified += r.orphansIdentified();
+      deleteFailures += r.deleteFailures();
+      orphans.addAll(r.orphanSample());
+      r.failedSample().forEach((loc, why) -> failures.add("sweep could not delete " + loc + ": " + why));
     }
     out.printf(Locale.ROOT, "  scanned %,d objects, %,d referenced; %,d orphan(s) deleted, %s freed: %s%n",
         scanned, referenced, deleted, Stats.bytes(freed), orphans);
     // Files the compactor replaced are unreferenced too once their snapshots expire, but they were written at
     // the fixed "now", inside the grace period, and must survive: only the planted file may go.
     List<String> orphanKeys = orphans.stream().map(o -> keyOf(store, o)).toList();
-    if (!orphanKeys.equals(List.of(orphanKey)) || deleted != 1) {
+    if (identified != 1 || !orphanKeys.equals(List.of(orphanKey)) || deleted != 1 || deleteFailures != 0) {
       failures.add(String.format(Locale.ROOT, "the sweep should delete exactly %s, but identified %s and deleted %d",
           orphanKey, orphans, deleted));
     }
@@ -596,6 +619,37 @@ public final class Quickstart {
     return diffs;
   }
 
+  // ---------------------------------------------------------------- metrics
+
+  /** Every lifecycle.* meter, summed over its tags (tenant, dataset, table...). */
+  private void printMetrics() {
+    Map<String, double[]> sums = new TreeMap<>();
+    Map<String, String> kinds = new HashMap<>();
+    Map<String, Set<String>> tagKeys = new HashMap<>();
+    for (Meter m : registry.getMeters()) {
+      String name = m.getId().getName();
+      if (!name.startsWith("lifecycle.")) {
+        continue;
+      }
+      double[] sum = sums.computeIfAbsent(name, k -> new double[2]);
+      kinds.put(name, m.getId().getType().name().toLowerCase(Locale.ROOT));
+      tagKeys.computeIfAbsent(name, k -> new java.util.TreeSet<>()).addAll(
+          m.getId().getTags().stream().map(io.micrometer.core.instrument.Tag::getKey).toList());
+      for (Measurement x : m.measure()) {
+        if (x.getStatistic() == Statistic.COUNT || x.getStatistic() == Statistic.VALUE) {
+          sum[0] += x.getValue();
+        } else if (x.getStatistic() == Statistic.TOTAL_TIME || x.getStatistic() == Statistic.TOTAL) {
+          sum[1] += x.getValue();
+        }
+      }
+    }
+    out.printf(Locale.ROOT, "%n== Metrics (lifecycle.*, summed over tags)%n");
+    sums.forEach((name, v) -> out.printf(Locale.ROOT, "  %-44s %-16s %,14.0f%s  tags %s%n", name, kinds.get(name), v[0],
+        kinds.get(name).equals("timer") ? String.format(Locale.ROOT, " (%.2f s)", v[1])
+            : v[1] != 0 ? String.format(Locale.ROOT, " (total %,.0f)", v[1]) : "",
+        tagKeys.get(name)));
+  }
+
   // ---------------------------------------------------------------- helpers
 
   private static Path prepareOutput(Path requested) {
@@ -669,14 +723,16 @@ public final class Quickstart {
   }
 
   /** The command line. */
-  record Options(Path apacheLogs, Path earthquakes, Path out, int replicas, boolean help) {
+  record Options(Path apacheLogs, Path earthquakes, Path out, int replicas, boolean metrics, boolean help) {
     static Options parse(String[] args) {
       Map<String, String> values = new HashMap<>();
       boolean help = false;
+      boolean metrics = false;
       for (int i = 0; i < args.length; i++) {
         String a = args[i];
         switch (a) {
           case "--help", "-h" -> help = true;
+          case "--metrics" -> metrics = true;
           case "--apache-logs", "--earthquakes", "--out", "--replicas" -> {
             if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
               throw new IllegalArgumentException(a + " needs a value");
@@ -689,7 +745,7 @@ public final class Quickstart {
         }
       }
       if (help) {
-        return new Options(null, null, null, DEFAULT_REPLICAS, true);
+        return new Options(null, null, null, DEFAULT_REPLICAS, false, true);
       }
       int replicas = DEFAULT_REPLICAS;
       if (values.containsKey("--replicas")) {
@@ -705,7 +761,7 @@ public final class Quickstart {
       Path logs = input(values.get("--apache-logs"), "apache_logs", "--apache-logs");
       Path quakes = input(values.get("--earthquakes"), "earthquakes.txt", "--earthquakes");
       Path out = values.containsKey("--out") ? Paths.get(values.get("--out")) : null;
-      return new Options(logs, quakes, out, replicas, false);
+      return new Options(logs, quakes, out, replicas, metrics, false);
     }
 
     private static Path input(String given, String sharedName, String option) {

@@ -2,6 +2,8 @@ package dev.lakelifecycle.core;
 
 import dev.lakelifecycle.api.InvalidConfigurationException;
 import dev.lakelifecycle.api.retention.Retention;
+import dev.lakelifecycle.api.sweep.PrefixMismatchMode;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
@@ -245,9 +247,18 @@ public final class LifecycleConfig {
    * @param batchSize {@code sweep.batch_size}: keys per delete call; default 1000, 1 to 1000
    * @param dryRun {@code sweep.dry_run}: default false
    * @param interval {@code sweep.interval_hours}: schedule period; default 24 h
+   * @param revalidate {@code sweep.revalidate}: check candidates against a reloaded catalog right before
+   *     deleting (the runbook's {@code revalidate_before_delete}); default true
+   * @param prefixMismatchMode {@code sweep.prefix_mismatch_mode}: {@code fail} (default), {@code ignore} or
+   *     {@code treat_as_equal}, see {@link PrefixMismatchMode}
+   * @param spillDirectory {@code sweep.spill_dir}: local directory for the sorted runs of large valid sets and
+   *     candidate lists (deleted when a sweep ends); {@code null} (default) means {@code java.io.tmpdir}. Never
+   *     put it inside a table's location.
    */
-  public record Sweep(Duration gracePeriod, Duration minGracePeriod, int batchSize, boolean dryRun, Duration interval) {
-    public static final Sweep DEFAULTS = new Sweep(Duration.ofHours(24), Duration.ofHours(1), 1000, false, Duration.ofHours(24));
+  public record Sweep(Duration gracePeriod, Duration minGracePeriod, int batchSize, boolean dryRun, Duration interval,
+      boolean revalidate, PrefixMismatchMode prefixMismatchMode, Path spillDirectory) {
+    public static final Sweep DEFAULTS = new Sweep(Duration.ofHours(24), Duration.ofHours(1), 1000, false,
+        Duration.ofHours(24), true, PrefixMismatchMode.FAIL, null);
 
     public Sweep {
       nonNegative("sweep.min_grace_period_hours", minGracePeriod);
@@ -259,6 +270,14 @@ public final class LifecycleConfig {
         throw invalid("sweep.batch_size", batchSize, "an integer from 1 to 1000");
       }
       positive("sweep.interval_hours", interval);
+      if (prefixMismatchMode == null) {
+        throw invalid("sweep.prefix_mismatch_mode", null, "fail, ignore or treat_as_equal");
+      }
+    }
+
+    /** The first five settings; the rest take their defaults (revalidate, fail on prefix mismatch, temp dir). */
+    public Sweep(Duration gracePeriod, Duration minGracePeriod, int batchSize, boolean dryRun, Duration interval) {
+      this(gracePeriod, minGracePeriod, batchSize, dryRun, interval, true, PrefixMismatchMode.FAIL, null);
     }
   }
 

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
@@ -103,4 +104,18 @@ public interface CatalogTable {
    * @throws IncompleteValidSetException if any metadata needed could not be read; never a partial set
    */
   Set<String> referencedLocations();
+
+  /**
+   * Passes every location of {@link #referencedLocations()} to {@code action}, streaming: an implementation
+   * over large tables overrides it to read its metadata piece by piece (manifest by manifest) so that the
+   * orphan sweeper never needs the whole set in memory. A location may be passed more than once and in any
+   * order. If this throws, the locations already passed are a partial set: the caller must discard them
+   * and act as if none had come (the sweeper deletes nothing). Default: iterates
+   * {@link #referencedLocations()}.
+   *
+   * @throws IncompleteValidSetException if any metadata needed could not be read
+   */
+  default void forEachReferencedLocation(Consumer<String> action) {
+    referencedLocations().forEach(action);
+  }
 }

@@ -1,25 +1,44 @@
 package dev.lakelifecycle.api.sweep;
 
 import dev.lakelifecycle.api.TableId;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * What a sweep found and did.
+ * What a sweep found and did: counts, plus bounded samples of the locations. A sweep of a large table can
+ * find millions of orphans; every one of them is passed to the run's {@link SweepListener}, and at most
+ * {@link #SAMPLE_LIMIT} are kept here, so a result never grows with the table.
  *
  * @param table the table
  * @param dryRun whether nothing was deleted
  * @param filesScanned objects listed under the table's location
- * @param referencedFiles size of the valid set
- * @param orphans locations identified as orphans (candidates that survived revalidation)
- * @param filesDeleted objects really deleted (0 in a dry run)
- * @param bytesFreed bytes of the deleted objects
- * @param failed locations that could not be deleted, with the reason; the next run retries them
+ * @param referencedFiles distinct store keys in the valid set (data and metadata of every retained snapshot,
+ *     outputs of pending compactions)
+ * @param orphansIdentified candidates that survived revalidation (would be deleted in a dry run)
+ * @param orphanSample the first {@link #SAMPLE_LIMIT} orphan locations in key order; all of them if
+ *     {@code orphansIdentified <= SAMPLE_LIMIT}
+ * @param filesDeleted objects really deleted (0 in a dry run); never counts a failed delete
+ * @param bytesFreed bytes of the deleted objects, as listed
+ * @param deleteFailures orphans the store failed to delete; the next run retries them
+ * @param failedSample the first {@link #SAMPLE_LIMIT} failed locations with the store's reason
+ * @param prefixMismatches references whose scheme or authority differs from the store's and that the
+ *     {@link PrefixMismatchMode} let through ({@code IGNORE} or {@code TREAT_AS_EQUAL}); 0 under {@code FAIL}
  */
 public record SweepResult(TableId table, boolean dryRun, long filesScanned, long referencedFiles,
-    List<String> orphans, long filesDeleted, long bytesFreed, Map<String, String> failed) {
+    long orphansIdentified, List<String> orphanSample, long filesDeleted, long bytesFreed, long deleteFailures,
+    Map<String, String> failedSample, long prefixMismatches) {
+  /** Most locations a result keeps in {@link #orphanSample()} and in {@link #failedSample()}. */
+  public static final int SAMPLE_LIMIT = 1000;
+
   public SweepResult {
-    orphans = List.copyOf(orphans);
-    failed = Map.copyOf(failed);
+    orphanSample = List.copyOf(orphanSample);
+    // Insertion (key) order is kept: the sample is "the first failures", which Map.copyOf would scramble.
+    failedSample = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(failedSample));
+    if (orphanSample.size() > SAMPLE_LIMIT || failedSample.size() > SAMPLE_LIMIT) {
+      throw new IllegalArgumentException("Cannot build the result of sweeping " + table + ": samples hold at most "
+          + SAMPLE_LIMIT + " locations, got " + orphanSample.size() + " orphans and " + failedSample.size()
+          + " failures (pass the rest to a SweepListener)");
+    }
   }
 }

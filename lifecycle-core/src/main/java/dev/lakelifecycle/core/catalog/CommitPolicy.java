@@ -18,10 +18,10 @@ record CommitPolicy(int maxAttempts, Duration baseBackoff, Duration maxBackoff, 
   static final int DEFAULT_REMEMBERED_KEYS = 10_000;
 
   /**
-   * 10 attempts, pauses from 5 ms doubling up to 1 s (about 3 s in all in the worst case), 10,000
-   * remembered keys.
+   * 16 attempts, pauses from 5 ms doubling up to 2 s (about 17 s in all in the worst case: replicas contending
+   * for one table should rather wait than fail a flush), 10,000 remembered keys.
    */
-  static final CommitPolicy DEFAULT = new CommitPolicy(10, Duration.ofMillis(5), Duration.ofSeconds(1),
+  static final CommitPolicy DEFAULT = new CommitPolicy(16, Duration.ofMillis(5), Duration.ofSeconds(2),
       DEFAULT_REMEMBERED_KEYS);
 
   CommitPolicy {

@@ -32,12 +32,14 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -157,6 +159,14 @@ final class ManifestTable implements CatalogTable {
   public Set<String> referencedLocations() {
     catalog.ensureOpen();
     return Collections.unmodifiableSet(meta.referencedLocations(id));
+  }
+
+  /** Streams the valid set manifest by manifest (see {@link CatalogTable#forEachReferencedLocation}). */
+  @Override
+  public void forEachReferencedLocation(Consumer<String> action) {
+    Objects.requireNonNull(action, "action");
+    catalog.ensureOpen();
+    meta.forEachReferencedLocation(id, action);
   }
 
   // ---- commits ---------------------------------------------------------------------------------
@@ -333,7 +343,7 @@ final class ManifestTable implements CatalogTable {
         }
         keysName = ctx.stage("keys-", MetadataJson.writeExpiredKeys(ExpiredKeys.of(remembered)));
       }
-      VersionDoc doc = new VersionDoc(ctx.version, ctx.commitId, ctx.now, id, base.doc.schema(), base.doc.spec(),
+      VersionDoc doc = new VersionDoc(ctx.version, ctx.commitId, base.doc.commitId(), ctx.now, id, base.doc.schema(), base.doc.spec(),
           base.currentId(), retained, keysName);
       return new Outcome<>(List.copyOf(expired),
           TableState.ofSorted(doc, base.manifests, base.files, base.byKeyIfBuilt()));
@@ -402,9 +412,14 @@ final class ManifestTable implements CatalogTable {
       catalog.writeAll(id, ctx.objects);
       try {
         meta.putVersion(outcome.next().doc);
-        advance(outcome.next());
-        LOG.debug("Committed {} to {} as version {} (attempt {})", what, id, ctx.version, attempt);
-        return outcome.result();
+        if (!landedBehindNewerHistory(ctx)) {
+          advance(outcome.next());
+          LOG.debug("Committed {} to {} as version {} (attempt {})", what, id, ctx.version, attempt);
+          return outcome.result();
+        }
+        lastStorageFailure = null;
+        LOG.warn("Version {} of {} had been swept as superseded before this handle wrote it again; the write is "
+            + "withdrawn and {} re-applied on the latest version", ctx.version, id, what);
       } catch (PreconditionFailedException e) {
         lastStorageFailure = null;
         unresolved.put(ctx.commitId, new Pending<>(ctx.version, outcome));
@@ -451,6 +466,37 @@ final class ManifestTable implements CatalogTable {
     }
   }
 
+  /**
+   * Whether the version just written landed behind a newer history, and was withdrawn. Create-if-absent of
+   * {@code v<N+1>} proves nothing when {@code v<N+1>} existed once and was deleted by the orphan sweeper
+   * (old versions are unreferenced): a handle that is stale by many commits would "commit" a version that
+   * no reader ever takes, since readers take the newest, and its change would be lost silently. So after
+   * every write, the first newer version, if any, must have been built on this write; otherwise the write
+   * is deleted again (nobody references it) and the commit is re-applied on the latest version.
+   */
+  private boolean landedBehindNewerHistory(Attempt ctx) {
+    return withdrawnAsGhost(ctx.version, ctx.commitId);
+  }
+
+  /** See {@link #landedBehindNewerHistory}: deletes and reports a version of ours that no successor built on. */
+  private boolean withdrawnAsGhost(long version, String commitId) {
+    OptionalLong next = meta.firstVersionAfter(id, version);
+    if (next.isEmpty()) {
+      return false;
+    }
+    String parent;
+    try {
+      parent = meta.readVersion(id, next.getAsLong()).parentCommitId();
+    } catch (ObjectNotFoundException e) {
+      parent = null; // swept too: it is older still than the newest versions, so not built on this write
+    }
+    if (commitId.equals(parent)) {
+      return false;
+    }
+    meta.deleteVersion(id, version);
+    return true;
+  }
+
   /** The pending attempt that became a version in {@code latest}'s history, if any; forgets those that did not. */
   private <R> Pending<R> landed(TableState latest, Map<String, Pending<R>> unresolved) {
     if (unresolved.isEmpty()) {
@@ -463,7 +509,7 @@ final class ManifestTable implements CatalogTable {
       }
       String winner = idsByVersion.computeIfAbsent(p.version(), v -> commitIdOf(latest, v));
       Pending<R> ours = winner == null ? null : unresolved.get(winner);
-      if (ours != null) {
+      if (ours != null && (ours.version() == latest.version() || !withdrawnAsGhost(ours.version(), winner))) {
         LOG.info("Commit to {} landed as version {} although its write reported a failure", id, ours.version());
         return ours;
       }
@@ -556,7 +602,7 @@ final class ManifestTable implements CatalogTable {
     TableSnapshot snapshot = new TableSnapshot(ctx.version, base.currentId(), ctx.now, op, s);
     List<SnapshotEntry> snapshots = new ArrayList<>(base.doc.snapshots());
     snapshots.add(new SnapshotEntry(snapshot, list));
-    VersionDoc doc = new VersionDoc(ctx.version, ctx.commitId, ctx.now, id, base.doc.schema(), base.doc.spec(),
+    VersionDoc doc = new VersionDoc(ctx.version, ctx.commitId, base.doc.commitId(), ctx.now, id, base.doc.schema(), base.doc.spec(),
         snapshot.snapshotId(), snapshots, base.doc.expiredKeys());
     return TableState.ofSorted(doc, refs, files, index);
   }

@@ -44,12 +44,14 @@ final class Metadata {
    * @param version the version number, equal to the number in the object's name
    * @param commitId a random id unique to the logical commit that wrote it, used to recognise one's own
    *     write after an ambiguous failure
+   * @param parentCommitId the commit id of the version this one was built on, or {@code null} for version 0;
+   *     lets a committer tell a successor built on its write from a newer history its write landed behind
    * @param writtenAt when the commit was made, from the catalog clock
    * @param currentSnapshotId the current snapshot, or {@code null} for a table with no commit yet
    * @param snapshots every retained snapshot, oldest first
    * @param expiredKeys name of the object remembering the commit keys of expired appends, or {@code null}
    */
-  record VersionDoc(long version, String commitId, Instant writtenAt, TableId table, TableSchema schema,
+  record VersionDoc(long version, String commitId, String parentCommitId, Instant writtenAt, TableId table, TableSchema schema,
       PartitionSpec spec, Long currentSnapshotId, List<SnapshotEntry> snapshots, String expiredKeys) {
     VersionDoc {
       Objects.requireNonNull(commitId, "commitId");

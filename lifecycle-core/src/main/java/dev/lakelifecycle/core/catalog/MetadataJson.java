@@ -55,6 +55,9 @@ final class MetadataJson {
     root.put("table", doc.table().path());
     root.put("version", doc.version());
     root.put("commit-id", doc.commitId());
+    if (doc.parentCommitId() != null) {
+      root.put("parent-commit-id", doc.parentCommitId());
+    }
     root.put("written-at", doc.writtenAt().toString());
     ArrayNode columns = root.putArray("schema");
     for (TableSchema.Column c : doc.schema().columns()) {
@@ -97,7 +100,8 @@ final class MetadataJson {
       for (JsonNode s : array(root, "snapshots")) {
         snapshots.add(new SnapshotEntry(readSnapshot(s), text(s, "manifest-list")));
       }
-      return new VersionDoc(number(root, "version"), text(root, "commit-id"), instant(root, "written-at"), table,
+      return new VersionDoc(number(root, "version"), text(root, "commit-id"), nullableText(root, "parent-commit-id"),
+          instant(root, "written-at"), table,
           TableSchema.of(columns), partitionSpec, nullableNumber(root, "current-snapshot-id"), snapshots,
           nullableText(root, "expired-commit-keys"));
     } catch (IllegalArgumentException | NullPointerException e) {

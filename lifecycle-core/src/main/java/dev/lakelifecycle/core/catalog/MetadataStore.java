@@ -8,6 +8,7 @@ import dev.lakelifecycle.api.LifecycleException;
 import dev.lakelifecycle.api.ObjectNotFoundException;
 import dev.lakelifecycle.api.StorageException;
 import dev.lakelifecycle.api.TableId;
+import dev.lakelifecycle.api.storage.DeleteResult;
 import dev.lakelifecycle.api.storage.ObjectInfo;
 import dev.lakelifecycle.api.storage.ObjectStore;
 import dev.lakelifecycle.api.storage.WriteCondition;
@@ -27,6 +28,7 @@ import java.util.Locale;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -185,6 +187,31 @@ final class MetadataStore {
     return doc;
   }
 
+  /** The oldest version newer than {@code version}: the first key listed after it. */
+  OptionalLong firstVersionAfter(TableId id, long version) {
+    try (Stream<ObjectInfo> listing = store.list(metaKey(id, "v"), metaKey(id, versionName(version)))) {
+      Iterator<ObjectInfo> it = listing.iterator();
+      while (it.hasNext()) {
+        long v = parseVersion(id, it.next().key());
+        if (v >= 0) {
+          return OptionalLong.of(v);
+        }
+      }
+    }
+    return OptionalLong.empty();
+  }
+
+  /** Deletes a version document this process wrote and nobody references (a withdrawn write). */
+  void deleteVersion(TableId id, long version) {
+    String key = metaKey(id, versionName(version));
+    DeleteResult r = store.delete(List.of(key));
+    if (!r.failed().isEmpty()) {
+      throw new StorageException(String.format(Locale.ROOT,
+          "Cannot withdraw version document %s: %s; it is unreferenced and the orphan sweeper will remove it",
+          location(id, versionName(version)), r.failed().get(key)));
+    }
+  }
+
   /** Writes a version document if no object holds its version yet. */
   void putVersion(VersionDoc doc) {
     store.put(metaKey(doc.table(), versionName(doc.version())), MetadataJson.writeVersion(doc),
@@ -330,6 +357,17 @@ final class MetadataStore {
    * manifest list, every manifest those name and every data file those list.
    */
   Set<String> referencedLocations(TableId id) {
+    Set<String> out = new LinkedHashSet<>();
+    forEachReferencedLocation(id, out::add);
+    return out;
+  }
+
+  /**
+   * Streams {@link #referencedLocations(TableId)} manifest by manifest, so that memory holds one manifest
+   * and the set of manifest names, never every data file. Locations may repeat (a data file listed by two
+   * manifests). If this throws, what was already passed is partial.
+   */
+  void forEachReferencedLocation(TableId id, Consumer<String> action) {
     List<Long> versions;
     VersionDoc doc;
     try {
@@ -352,28 +390,27 @@ final class MetadataStore {
           "Cannot list the files referenced by %s: reading its latest version failed (%s); nothing may be swept",
           id, e.getMessage()), e);
     }
-    Set<String> out = new LinkedHashSet<>();
     for (long v : versions) {
-      out.add(location(id, versionName(v)));
+      action.accept(location(id, versionName(v)));
     }
     if (doc.expiredKeys() != null) {
       expiredKeys(id, doc.expiredKeys(), true);
-      out.add(location(id, doc.expiredKeys()));
+      action.accept(location(id, doc.expiredKeys()));
     }
+    // Manifest names are few (one per commit at most); their files are the many, so those stream.
     Set<String> manifests = new LinkedHashSet<>();
     for (SnapshotEntry s : doc.snapshots()) {
       for (ManifestRef ref : manifestList(id, s.manifestList(), true)) {
         manifests.add(ref.manifest());
       }
-      out.add(location(id, s.manifestList()));
+      action.accept(location(id, s.manifestList()));
     }
     for (String name : manifests) {
-      out.add(location(id, name));
+      action.accept(location(id, name));
       for (DataFile f : manifest(id, name, true).files()) {
-        out.add(normalise(f.location()));
+        action.accept(normalise(f.location()));
       }
     }
-    return out;
   }
 
   /** How many of the newest version documents stay referenced, so a reader mid-load never loses its file. */

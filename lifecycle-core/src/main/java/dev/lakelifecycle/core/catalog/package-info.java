@@ -47,8 +47,14 @@
  *       document {@code v<N+1>} with {@code WriteCondition.ifAbsent()}.
  *   <li>If that write is refused ({@code PreconditionFailedException}), another writer committed
  *       {@code v<N+1>}: reload the latest version and go to 1, after a jittered exponential pause
- *       ({@link dev.lakelifecycle.core.catalog.CommitPolicy}: 10 attempts, 5 ms doubling to 1 s). After the
+ *       ({@link dev.lakelifecycle.core.catalog.CommitPolicy}: 16 attempts, 5 ms doubling to 2 s). After the
  *       last attempt a {@code CommitConflictException} is thrown.
+ *   <li>If the write succeeds, the first newer version, if any, must name this write's {@code commit-id} as
+ *       its {@code parent-commit-id}. Otherwise the version number had been used before and swept as
+ *       superseded (create-if-absent cannot tell "never existed" from "deleted"), so the write landed behind
+ *       a newer history where no reader will take it: it is deleted again and the change re-applied on the
+ *       latest version, as after a lost race. (A handle stale by more commits than the newest two versions
+ *       the valid set keeps would otherwise lose its commit silently.)
  *   <li>If the write fails otherwise, it may have landed (a timeout after success, or a 412 answering
  *       a retry of a request that had succeeded). Every attempt carries its own {@code commit-id}; after
  *       each reload, the versions that were attempted are read back, and if one carries an id of ours

@@ -16,9 +16,9 @@ import dev.lakelifecycle.api.catalog.CatalogTable;
 import dev.lakelifecycle.api.catalog.TableCatalog;
 import dev.lakelifecycle.api.storage.ObjectInfo;
 import dev.lakelifecycle.api.storage.ObjectStore;
-import dev.lakelifecycle.core.catalog.FaultyStore.Mode;
 import dev.lakelifecycle.core.storage.LocalObjectStore;
 import dev.lakelifecycle.testkit.FaultInjectingObjectStore;
+import dev.lakelifecycle.testkit.FaultInjectingObjectStore.Failure;
 import dev.lakelifecycle.testkit.FaultInjectingObjectStore.Operation;
 import dev.lakelifecycle.testkit.TableCatalogContract;
 import java.nio.charset.StandardCharsets;
@@ -37,8 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The TableCatalog contract on the manifest catalog over a real {@link LocalObjectStore} in a temporary
  * directory, and what is particular to this catalog: the layout, lost acknowledgements, damaged
- * metadata, bounds. Faults come from the testkit's {@link FaultInjectingObjectStore} and, for the 412
- * answers it cannot produce, from {@link FaultyStore}.
+ * metadata, bounds. Faults, 412 answers included, come from the testkit's {@link FaultInjectingObjectStore}.
  */
 class ManifestCatalogTest extends TableCatalogContract {
   private static final String LOGS_META = "acme/prod/logs/_lifecycle/";
@@ -46,14 +45,12 @@ class ManifestCatalogTest extends TableCatalogContract {
   @TempDir Path dir;
 
   private ObjectStore base;
-  private FaultInjectingObjectStore testkitFaults;
-  private FaultyStore store;
+  private FaultInjectingObjectStore store;
 
   @Override
   protected TableCatalog newCatalog(Clock clock) {
     base = LocalObjectStore.create(dir.resolve("lake"));
-    testkitFaults = FaultInjectingObjectStore.wrap(base);
-    store = new FaultyStore(testkitFaults);
+    store = FaultInjectingObjectStore.wrap(base);
     return new ManifestCatalog(store, clock);
   }
 
@@ -153,6 +150,31 @@ class ManifestCatalogTest extends TableCatalogContract {
   }
 
   @Test
+  void aStaleHandleNeverCommitsIntoAVersionTheSweeperRemoved() {
+    // Found by LifecyclePropertyTest: a stager's handle stale by several commits re-created a swept
+    // version with create-if-absent; readers take the newest version, so its append vanished.
+    CatalogTable stale = createLogs();
+    CatalogTable other = openSameStorage(clock).loadTable(LOGS);
+    for (int i = 0; i < 4; i++) {
+      other.commitAppend("other-" + i, List.of(file(other, P10, "o" + i, 1)));
+    }
+    Set<String> referenced = other.referencedLocations();
+    try (Stream<ObjectInfo> all = base.list(LOGS_META)) {
+      base.delete(all.map(ObjectInfo::key).filter(k -> !referenced.contains(base.location(k))).toList());
+    }
+    assertThat(base.stat(LOGS_META + "v00000000000000000001.json")).isEmpty();
+
+    TableSnapshot appended = stale.commitAppend("stale", List.of(file(stale, P11, "s", 1)));
+
+    CatalogTable fresh = openSameStorage(clock).loadTable(LOGS);
+    assertThat(fresh.currentSnapshot()).contains(appended);
+    assertThat(appended.snapshotId()).isEqualTo(5);
+    assertThat(fresh.liveFiles()).hasSize(5);
+    assertThat(fresh.findAppend("stale")).contains(appended);
+    assertThat(base.stat(LOGS_META + "v00000000000000000001.json")).as("the withdrawn write").isEmpty();
+  }
+
+  @Test
   void tablesStayLoadableAfterTheSweeperRemovesUnreferencedVersions() {
     CatalogTable t = createLogs();
     for (int i = 0; i < 4; i++) {
@@ -181,13 +203,13 @@ class ManifestCatalogTest extends TableCatalogContract {
   @Test
   void lostAcknowledgementOfTheVersionWriteDoesNotDuplicateAnAppend() {
     CatalogTable t = createLogs();
-    long putsBefore = testkitFaults.calls(Operation.PUT);
+    long putsBefore = store.calls(Operation.PUT);
     // An append writes a manifest, a manifest list, then the version document: lose the third ack.
-    testkitFaults.crashAfterWrite(Operation.PUT, 3);
+    store.crashAfterWrite(Operation.PUT, 3);
 
     TableSnapshot s = t.commitAppend("flush-1", List.of(file(t, P10, "a", 10)));
 
-    assertThat(testkitFaults.calls(Operation.PUT) - putsBefore).isEqualTo(3);
+    assertThat(store.calls(Operation.PUT) - putsBefore).isEqualTo(3);
     assertThat(t.currentSnapshot()).contains(s);
     CatalogTable fresh = openSameStorage(clock).loadTable(LOGS);
     assertThat(fresh.snapshots()).containsExactly(s);
@@ -202,7 +224,7 @@ class ManifestCatalogTest extends TableCatalogContract {
     for (int h = 0; h < 24; h++) {
       files.add(file(t, String.format(java.util.Locale.ROOT, "hour=2026-01-16-%02d", h), "f" + h, h + 1));
     }
-    testkitFaults.failNth(Operation.PUT, 7);
+    store.failNth(Operation.PUT, 7);
 
     assertThatThrownBy(() -> t.commitAppend("day", files)).isInstanceOf(StorageException.class);
     assertThat(openSameStorage(clock).loadTable(LOGS).currentSnapshot()).isEmpty();
@@ -219,7 +241,7 @@ class ManifestCatalogTest extends TableCatalogContract {
   void aStoreThatKeepsFailingEndsInAStorageErrorNotAConflict() {
     ManifestCatalog c = catalogWith(new CommitPolicy(3, Duration.ofMillis(1), Duration.ofMillis(2), 10));
     CatalogTable t = c.createTable(LOGS, SCHEMA, SPEC);
-    testkitFaults.failWhere(Operation.PUT, k -> k.startsWith(LOGS_META + "v"));
+    store.failWhere(Operation.PUT, k -> k.startsWith(LOGS_META + "v"));
 
     assertThatThrownBy(() -> t.commitAppend("k", List.of(file(t, P10, "a", 1))))
         .isInstanceOf(StorageException.class)
@@ -227,18 +249,18 @@ class ManifestCatalogTest extends TableCatalogContract {
         .hasMessageContaining("attempt 3 of 3")
         .hasMessageContaining("unchanged");
 
-    testkitFaults.clearFaults();
+    store.clearFaults();
     assertThat(c.loadTable(LOGS).currentSnapshot()).isEmpty();
   }
 
   @Test
   void lostAcknowledgementOfAnAppendIsRecognisedByItsCommitId() {
     CatalogTable t = createLogs();
-    store.failConditionalPuts(versionKeys(), Mode.FAIL_AFTER_LANDING, true, 1);
+    store.failNext(Operation.PUT, 1, versionKeys(), Failure.WRITE_THEN_FAIL);
 
     TableSnapshot s = t.commitAppend("flush-1", List.of(file(t, P10, "a", 10)));
 
-    assertThat(store.injected()).isEqualTo(1);
+    assertThat(store.injected(Operation.PUT)).isEqualTo(1);
     assertThat(s.summary()).containsEntry(TableSnapshot.COMMIT_KEY, "flush-1");
     assertThat(t.currentSnapshot()).contains(s);
     CatalogTable fresh = catalog().loadTable(LOGS);
@@ -254,11 +276,11 @@ class ManifestCatalogTest extends TableCatalogContract {
     DataFile b = file(t, P10, "b", 20);
     t.commitAppend("k1", List.of(a, b));
     DataFile ab = file(t, P10, "ab", 30);
-    store.failConditionalPuts(versionKeys(), Mode.FAIL_AFTER_LANDING, true, 1);
+    store.failNext(Operation.PUT, 1, versionKeys(), Failure.WRITE_THEN_FAIL);
 
     TableSnapshot s = t.commitReplace(List.of(a, b), List.of(ab), Map.of());
 
-    assertThat(store.injected()).isEqualTo(1);
+    assertThat(store.injected(Operation.PUT)).isEqualTo(1);
     assertThat(t.currentSnapshot()).contains(s);
     assertThat(catalog().loadTable(LOGS).liveFiles()).containsExactly(ab);
   }
@@ -268,11 +290,11 @@ class ManifestCatalogTest extends TableCatalogContract {
     CatalogTable t = createLogs();
     DataFile a = file(t, P10, "a", 10);
     t.commitAppend("k1", List.of(a));
-    store.failConditionalPuts(versionKeys(), Mode.LAND_THEN_PRECONDITION_FAILED, false, 1);
+    store.failNext(Operation.PUT, 1, versionKeys(), Failure.WRITE_THEN_PRECONDITION_FAILED);
 
     TableSnapshot s = t.commitReplace(List.of(a), List.of(file(t, P10, "a2", 10)), Map.of());
 
-    assertThat(store.injected()).isEqualTo(1);
+    assertThat(store.injected(Operation.PUT)).isEqualTo(1);
     CatalogTable fresh = catalog().loadTable(LOGS);
     assertThat(fresh.snapshots()).hasSize(2);
     assertThat(fresh.currentSnapshot()).contains(s);
@@ -281,11 +303,11 @@ class ManifestCatalogTest extends TableCatalogContract {
   @Test
   void retriesAVersionWriteThatFailedBeforeLanding() {
     CatalogTable t = createLogs();
-    store.failConditionalPuts(versionKeys(), Mode.FAIL_BEFORE, true, 2);
+    store.failNext(Operation.PUT, 2, versionKeys(), Failure.FAIL);
 
     TableSnapshot s = t.commitAppend("flush-1", List.of(file(t, P10, "a", 10)));
 
-    assertThat(store.injected()).isEqualTo(2);
+    assertThat(store.injected(Operation.PUT)).isEqualTo(2);
     assertThat(s.snapshotId()).isEqualTo(1);
     assertThat(catalog().loadTable(LOGS).snapshots()).containsExactly(s);
   }
@@ -293,7 +315,7 @@ class ManifestCatalogTest extends TableCatalogContract {
   @Test
   void aPermanentWriteFailureLeavesTheTableUnchanged() {
     CatalogTable t = createLogs();
-    store.failConditionalPuts(versionKeys(), Mode.FAIL_BEFORE, false, 1);
+    store.failNext(Operation.PUT, 1, versionKeys(), Failure.FAIL_PERMANENTLY);
 
     assertThatThrownBy(() -> t.commitAppend("flush-1", List.of(file(t, P10, "a", 10))))
         .isInstanceOf(StorageException.class)
@@ -307,7 +329,7 @@ class ManifestCatalogTest extends TableCatalogContract {
   @Test
   void aPermanentErrorAfterTheWriteLandedStillCountsAsCommitted() {
     CatalogTable t = createLogs();
-    store.failConditionalPuts(versionKeys(), Mode.FAIL_AFTER_LANDING, false, 1);
+    store.failNext(Operation.PUT, 1, versionKeys(), Failure.WRITE_THEN_FAIL_PERMANENTLY);
 
     TableSnapshot s = t.commitAppend("flush-1", List.of(file(t, P10, "a", 10)));
 
@@ -317,11 +339,11 @@ class ManifestCatalogTest extends TableCatalogContract {
   @Test
   void createTableSurvivesALostAcknowledgement() {
     catalog();
-    store.failConditionalPuts(versionKeys(), Mode.FAIL_AFTER_LANDING, true, 1);
+    store.failNext(Operation.PUT, 1, versionKeys(), Failure.WRITE_THEN_FAIL);
 
     CatalogTable t = createLogs();
 
-    assertThat(store.injected()).isEqualTo(1);
+    assertThat(store.injected(Operation.PUT)).isEqualTo(1);
     assertThat(t.currentSnapshot()).isEmpty();
     assertThat(catalog().tableExists(LOGS)).isTrue();
   }
@@ -330,7 +352,7 @@ class ManifestCatalogTest extends TableCatalogContract {
   void givesUpWithACommitConflictAfterTheLastAttempt() {
     ManifestCatalog c = catalogWith(new CommitPolicy(3, Duration.ofMillis(1), Duration.ofMillis(2), 10));
     CatalogTable t = c.createTable(LOGS, SCHEMA, SPEC);
-    store.failConditionalPuts(versionKeys(), Mode.REFUSE, false, 3);
+    store.failNext(Operation.PUT, 3, versionKeys(), Failure.PRECONDITION_FAILED);
 
     assertThatThrownBy(() -> t.commitAppend("k", List.of(file(t, P10, "a", 1))))
         .isInstanceOf(CommitConflictException.class)

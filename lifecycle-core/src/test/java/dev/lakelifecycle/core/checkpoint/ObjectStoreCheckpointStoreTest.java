@@ -14,6 +14,7 @@ import dev.lakelifecycle.api.storage.ObjectInfo;
 import dev.lakelifecycle.api.storage.ObjectStore;
 import dev.lakelifecycle.core.storage.LocalObjectStore;
 import dev.lakelifecycle.testkit.FaultInjectingObjectStore;
+import dev.lakelifecycle.testkit.FaultInjectingObjectStore.Failure;
 import dev.lakelifecycle.testkit.FaultInjectingObjectStore.Operation;
 import dev.lakelifecycle.testkit.MutableClock;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The contract, plus what is particular to keeping checkpoints as JSON objects, over real files: the embedded
  * default of {@code Lifecycle} on a {@code file:} location. Faults come from the testkit's
- * {@link FaultInjectingObjectStore} and from {@link RetriedPutObjectStore}.
+ * {@link FaultInjectingObjectStore}.
  */
 class ObjectStoreCheckpointStoreTest extends EmbeddedCheckpointStoreTests {
   private static final String ID = "compaction/acme/prod/traces";
@@ -42,15 +43,13 @@ class ObjectStoreCheckpointStoreTest extends EmbeddedCheckpointStoreTests {
   Path root;
 
   private ObjectStore backing;
-  private RetriedPutObjectStore retrying;
   private FaultInjectingObjectStore faulty;
   private ObjectStoreCheckpointStore store;
 
   @BeforeEach
   void openStores() {
     backing = new LocalObjectStore(root);
-    retrying = new RetriedPutObjectStore(backing);
-    faulty = FaultInjectingObjectStore.wrap(retrying);
+    faulty = FaultInjectingObjectStore.wrap(backing);
     store = new ObjectStoreCheckpointStore(faulty, "_checkpoints/", clock);
   }
 
@@ -200,9 +199,9 @@ class ObjectStoreCheckpointStoreTest extends EmbeddedCheckpointStoreTests {
 
   @Test
   void retriedPutAnsweringPreconditionFailedAfterLandingCountsAsSuccess() {
-    retrying.retryNextPut();
+    faulty.failNext(Operation.PUT, 1, KEY::equals, Failure.WRITE_THEN_PRECONDITION_FAILED);
     Checkpoint v1 = store.compareAndSet(Checkpoint.pending(ID), 0);
-    retrying.retryNextPut();
+    faulty.failNext(Operation.PUT, 1, KEY::equals, Failure.WRITE_THEN_PRECONDITION_FAILED);
 
     Checkpoint v2 = store.compareAndSet(v1.withCursor(1), 1);
 

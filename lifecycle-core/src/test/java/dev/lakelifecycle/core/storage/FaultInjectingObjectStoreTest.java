@@ -3,11 +3,14 @@ package dev.lakelifecycle.core.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lakelifecycle.api.PreconditionFailedException;
 import dev.lakelifecycle.api.StorageException;
 import dev.lakelifecycle.api.storage.DeleteResult;
 import dev.lakelifecycle.api.storage.ObjectInfo;
 import dev.lakelifecycle.api.storage.ObjectOutput;
+import dev.lakelifecycle.api.storage.WriteCondition;
 import dev.lakelifecycle.testkit.FaultInjectingObjectStore;
+import dev.lakelifecycle.testkit.FaultInjectingObjectStore.Failure;
 import dev.lakelifecycle.testkit.FaultInjectingObjectStore.Operation;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -129,6 +132,73 @@ class FaultInjectingObjectStoreTest {
   void rejectsNonsenseArming() {
     assertThatThrownBy(() -> store.failNth(Operation.PUT, 0)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> store.crashAfterWrite(Operation.OPEN, 1)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void failNextStrikesOnlyMatchingCallsThenDisarms() {
+    store.failNext(Operation.PUT, 2, k -> k.startsWith("v"), Failure.FAIL_PERMANENTLY);
+
+    store.put("a", bytes("1"));
+    assertThatThrownBy(() -> store.put("v1", bytes("2")))
+        .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.isRetryable()).isFalse())
+        .hasMessageContaining("Injected fault").hasMessageContaining("v1");
+    assertThatThrownBy(() -> store.put("v2", bytes("3"))).isInstanceOf(StorageException.class);
+    store.put("v3", bytes("4"));
+
+    assertThat(real.list("").map(ObjectInfo::key)).containsExactly("a", "v3");
+    assertThat(store.calls(Operation.PUT)).isEqualTo(4);
+    assertThat(store.injected(Operation.PUT)).isEqualTo(2);
+  }
+
+  @Test
+  void writeThenPreconditionFailedLandsAConditionalPutAndAnswers412() {
+    store.failNext(Operation.PUT, 1, k -> true, Failure.WRITE_THEN_PRECONDITION_FAILED);
+
+    store.put("plain", bytes("unconditional puts are never answered 412"));
+    assertThatThrownBy(() -> store.put("cas", bytes("mine"), WriteCondition.ifAbsent()))
+        .isInstanceOf(PreconditionFailedException.class)
+        .hasMessageContaining("was written");
+
+    assertThat(real.read("cas")).isEqualTo(bytes("mine"));
+    assertThat(store.injected(Operation.PUT)).isEqualTo(1);
+  }
+
+  @Test
+  void preconditionFailedWritesNothing() {
+    store.failNext(Operation.PUT, 1, "cas"::equals, Failure.PRECONDITION_FAILED);
+
+    assertThatThrownBy(() -> store.put("cas", bytes("mine"), WriteCondition.ifAbsent()))
+        .isInstanceOf(PreconditionFailedException.class);
+
+    assertThat(real.stat("cas")).isEmpty();
+    assertThat(store.put("cas", bytes("mine"), WriteCondition.ifAbsent()).key()).isEqualTo("cas");
+  }
+
+  @Test
+  void failedStreamingWriteOfAMatchingKeyIsAbortedWithARetryableCause() throws IOException {
+    store.failNext(Operation.CREATE, 1, k -> k.startsWith("data/"), Failure.FAIL);
+
+    try (ObjectOutput kept = store.create("meta/kept")) {
+      kept.write(bytes("kept"));
+    }
+    ObjectOutput failing = store.create("data/lost");
+    failing.write(bytes("lost"));
+    assertThatThrownBy(failing::close).isInstanceOf(IOException.class)
+        .cause().isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.isRetryable()).isTrue());
+
+    assertThat(real.list("").map(ObjectInfo::key)).containsExactly("meta/kept");
+  }
+
+  @Test
+  void rejectsFailuresThatDoNotApplyToTheOperation() {
+    assertThatThrownBy(() -> store.failNext(Operation.OPEN, 1, k -> true, Failure.WRITE_THEN_FAIL))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> store.failNext(Operation.CREATE, 1, k -> true, Failure.PRECONDITION_FAILED))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> store.failNext(Operation.DELETE, 1, k -> true, Failure.FAIL))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> store.failNext(Operation.PUT, 0, k -> true, Failure.FAIL))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   private static byte[] bytes(String s) {

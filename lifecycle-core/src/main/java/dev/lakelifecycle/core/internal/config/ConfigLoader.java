@@ -7,6 +7,7 @@ import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import dev.lakelifecycle.api.InvalidConfigurationException;
 import dev.lakelifecycle.api.TableId;
 import dev.lakelifecycle.api.retention.Retention;
+import dev.lakelifecycle.api.sweep.PrefixMismatchMode;
 import dev.lakelifecycle.core.LifecycleConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -60,7 +61,7 @@ public final class ConfigLoader {
     KEYS.put("retention", List.of("grace_period_hours", "snapshots_to_keep", "max_snapshot_age_hours",
         "min_retention_hours", "dry_run", "interval_secs"));
     KEYS.put("sweep", List.of("grace_period_hours", "min_grace_period_hours", "batch_size", "dry_run",
-        "interval_hours"));
+        "interval_hours", "revalidate", "prefix_mismatch_mode", "spill_dir"));
     KEYS.put("schedule", List.of("jitter_secs", "flush_interval_ms"));
   }
 
@@ -389,8 +390,11 @@ public final class ConfigLoader {
     int batchSize = intValue(s, "sweep.batch_size", sd.batchSize());
     boolean sweepDryRun = bool(s, "sweep.dry_run", sd.dryRun());
     Duration sweepInterval = duration(s, "sweep.interval_hours", ChronoUnit.HOURS, sd.interval());
-    LifecycleConfig.Sweep sweep = attributed(byRecordKey,
-        () -> new LifecycleConfig.Sweep(sweepGrace, minGrace, batchSize, sweepDryRun, sweepInterval));
+    boolean revalidate = bool(s, "sweep.revalidate", sd.revalidate());
+    PrefixMismatchMode mismatchMode = prefixMismatchMode(s, "sweep.prefix_mismatch_mode", sd.prefixMismatchMode());
+    Path spillDir = directory(s, "sweep.spill_dir", sd.spillDirectory());
+    LifecycleConfig.Sweep sweep = attributed(byRecordKey, () -> new LifecycleConfig.Sweep(sweepGrace, minGrace,
+        batchSize, sweepDryRun, sweepInterval, revalidate, mismatchMode, spillDir));
 
     LifecycleConfig.Schedule sc = LifecycleConfig.Schedule.DEFAULTS;
     Duration jitter = duration(s, "schedule.jitter_secs", ChronoUnit.SECONDS, sc.jitter());
@@ -498,6 +502,52 @@ public final class ConfigLoader {
       return Boolean.parseBoolean(v.raw().trim());
     }
     throw v.invalid("true or false");
+  }
+
+  private static String string(Value v, String allowed) {
+    if (v.node() != null) {
+      if (v.node().isTextual()) {
+        return v.node().textValue();
+      }
+      throw v.invalid(allowed);
+    }
+    return v.raw().trim();
+  }
+
+  private static PrefixMismatchMode prefixMismatchMode(Sources s, String key, PrefixMismatchMode dflt) {
+    Value v = s.values.get(key);
+    if (v == null) {
+      return dflt;
+    }
+    String allowed = "\"fail\", \"ignore\" or \"treat_as_equal\"";
+    switch (string(v, allowed).toLowerCase(Locale.ROOT)) {
+      case "fail":
+        return PrefixMismatchMode.FAIL;
+      case "ignore":
+        return PrefixMismatchMode.IGNORE;
+      case "treat_as_equal":
+        return PrefixMismatchMode.TREAT_AS_EQUAL;
+      default:
+        throw v.invalid(allowed);
+    }
+  }
+
+  private static Path directory(Sources s, String key, Path dflt) {
+    Value v = s.values.get(key);
+    if (v == null) {
+      return dflt;
+    }
+    String allowed = "an absolute path of a local directory";
+    String text = string(v, allowed);
+    try {
+      Path path = Path.of(text);
+      if (!path.isAbsolute()) {
+        throw v.invalid(allowed);
+      }
+      return path;
+    } catch (java.nio.file.InvalidPathException e) {
+      throw v.invalid(allowed);
+    }
   }
 
   private static long parseLong(Value v, String allowed) {

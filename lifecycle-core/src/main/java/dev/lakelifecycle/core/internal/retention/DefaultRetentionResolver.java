@@ -48,7 +48,8 @@ import org.slf4j.LoggerFactory;
  * tier; a tier that sets nothing for the type inherits from the one above, and a tier that sets
  * {@link Retention#forever()} keeps data forever even when a tier above sets a duration. When no tier sets the
  * type the policy is forever with {@link Tier#DEFAULT}. Resolved policies are cached (at most
- * {@value #CACHE_SIZE} tables); the settings are immutable, so a new configuration means a new resolver.
+ * {@value #CACHE_SIZE} tables); {@link #reload} swaps in new settings and empties the cache, so the next
+ * {@link #resolve} and every later run use them.
  *
  * <p><b>Enforcement.</b> {@code cutoff = now − retention − grace}. A partition is dropped only when its whole
  * range has ended at or before the cutoff ({@code PartitionSpec.endOf(p) <= cutoff}), so data newer than the
@@ -83,10 +84,11 @@ public final class DefaultRetentionResolver implements RetentionResolver {
 
   private final TableCatalog catalog;
   private final CheckpointStore checkpoints;
-  private final LifecycleConfig.RetentionSettings config;
+  private volatile LifecycleConfig.RetentionSettings config;
   private final Clock clock;
   private final MeterRegistry registry;
-  private final LoadingCache<TableId, ResolvedRetention> policies;
+  /** Each policy with the settings it came from, so that one computed across a reload is never served after it. */
+  private final LoadingCache<TableId, Cached> policies;
 
   /**
    * @param registry where metrics go; {@code null} records nothing
@@ -101,10 +103,28 @@ public final class DefaultRetentionResolver implements RetentionResolver {
     this.policies = Caffeine.newBuilder().maximumSize(CACHE_SIZE).build(this::computePolicy);
   }
 
+  /**
+   * Replaces the settings (e.g. after the configuration file was reloaded) and drops every cached policy.
+   * Runs already executing finish with the policy they resolved; later calls use the new settings.
+   */
+  public void reload(LifecycleConfig.RetentionSettings settings) {
+    this.config = Objects.requireNonNull(settings, "settings");
+    policies.invalidateAll();
+    LOG.info("Retention settings reloaded; cached policies dropped");
+  }
+
   @Override
   public ResolvedRetention resolve(TableId table) {
-    return policies.get(Objects.requireNonNull(table, "table"));
+    Objects.requireNonNull(table, "table");
+    Cached cached = policies.get(table);
+    while (cached.settings != config) {
+      policies.invalidate(table);
+      cached = policies.get(table);
+    }
+    return cached.policy;
   }
+
+  private record Cached(LifecycleConfig.RetentionSettings settings, ResolvedRetention policy) {}
 
   @Override
   public RetentionAction enforce(TableId table) {
@@ -125,7 +145,8 @@ public final class DefaultRetentionResolver implements RetentionResolver {
     };
   }
 
-  private ResolvedRetention computePolicy(TableId table) {
+  private Cached computePolicy(TableId table) {
+    LifecycleConfig.RetentionSettings config = this.config;
     String type = table.table();
     Retention retention = Retention.forever();
     Tier tier = Tier.DEFAULT;
@@ -141,8 +162,8 @@ public final class DefaultRetentionResolver implements RetentionResolver {
       retention = config.global().get(type);
       tier = Tier.GLOBAL;
     }
-    return new ResolvedRetention(table, retention, tier, config.gracePeriod(), config.snapshotsToKeep(),
-        config.maxSnapshotAge());
+    return new Cached(config, new ResolvedRetention(table, retention, tier, config.gracePeriod(),
+        config.snapshotsToKeep(), config.maxSnapshotAge()));
   }
 
   private RetentionResult run(TableId id, boolean dryRun) {
@@ -237,7 +258,7 @@ public final class DefaultRetentionResolver implements RetentionResolver {
   }
 
   /** Live files per partition, in partition order. */
-  private static Map<String, Partition> partitionsOf(List<DataFile> liveFiles) {
+  static Map<String, Partition> partitionsOf(List<DataFile> liveFiles) {
     Map<String, Partition> out = new TreeMap<>();
     for (DataFile f : liveFiles) {
       out.computeIfAbsent(f.partition(), Partition::new).add(f);
@@ -249,7 +270,7 @@ public final class DefaultRetentionResolver implements RetentionResolver {
    * The partitions whose whole range ends at or before {@code cutoff}, oldest first. A partition value that
    * cannot be read as a time range is kept and reported: dropping what cannot be dated could drop new data.
    */
-  private static List<DroppedPartition> expiredPartitions(TableId id, Map<String, Partition> partitions,
+  static List<DroppedPartition> expiredPartitions(TableId id, Map<String, Partition> partitions,
       Instant cutoff) {
     if (cutoff == null) {
       return List.of();
@@ -307,7 +328,7 @@ public final class DefaultRetentionResolver implements RetentionResolver {
   }
 
   /** Accumulates the live files of one partition. */
-  private static final class Partition {
+  static final class Partition {
     final String name;
     int files;
     long bytes;

@@ -12,17 +12,19 @@ import dev.lakelifecycle.api.storage.DeleteResult;
 import dev.lakelifecycle.api.storage.ObjectInfo;
 import dev.lakelifecycle.api.storage.ObjectStore;
 import dev.lakelifecycle.api.sweep.OrphanSweeper;
+import dev.lakelifecycle.api.sweep.PrefixMismatchMode;
 import dev.lakelifecycle.api.sweep.SweepAction;
+import dev.lakelifecycle.api.sweep.SweepListener;
 import dev.lakelifecycle.api.sweep.SweepResult;
 import dev.lakelifecycle.core.LifecycleConfig;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
+import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,41 +32,51 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The orphan sweeper: deletes the files under a table's location that no retained snapshot references,
- * in the SignalDB runbook's four phases.
+ * in the SignalDB runbook's four phases, in memory that does not grow with the number of objects.
  *
  * <ol>
- *   <li><b>Valid set.</b> {@link CatalogTable#referencedLocations()} of a freshly loaded table (data and
- *       metadata files of every retained snapshot), plus the outputs of pending compactions (below), each
- *       normalised to a store key with {@link ObjectStore#keyOf(String)}. The sweep fails with
- *       {@link IncompleteValidSetException}, deleting nothing, when the catalog cannot build the set, when a
- *       referenced location is not inside the store (the catalog and the listing disagree on scheme or
- *       authority, so a live file could look unreferenced), when the set is empty although the table has
- *       snapshots or live files, or when the catalog places the table somewhere other than
- *       {@code <store root>/tenant/dataset/table}.
+ *   <li><b>Valid set.</b> {@link CatalogTable#forEachReferencedLocation} of a freshly loaded table (data and
+ *       metadata files of every retained snapshot, streamed), plus the outputs of pending compactions (below),
+ *       each normalised to a store key with {@link ObjectStore#keyOf(String)}, gathered in a
+ *       {@link SpillingKeySet}: sorted runs of at most {@value #DEFAULT_RUN_BYTES} bytes spilled to
+ *       {@code sweep.spill_dir} and merged. A location the catalog names verbatim as {@code root + key} also
+ *       protects that raw key, should {@code keyOf} normalise it to another one (e.g. a literal {@code %20}).
+ *       The sweep fails with {@link IncompleteValidSetException}, deleting nothing, when the catalog cannot
+ *       build the set; when the set is empty although the table has snapshots or live files; when the
+ *       catalog places the table somewhere other than {@code <store root>/tenant/dataset/table}; and, under
+ *       {@link PrefixMismatchMode#FAIL} (the default), when a reference uses a scheme or authority the store
+ *       does not (naming each conflicting pair) or lies outside the store altogether.
  *   <li><b>Listing.</b> {@code store.list("tenant/dataset/table/")}: the trailing {@code /} keeps table
- *       {@code t} away from a sibling {@code t_2}; nothing outside that prefix is ever deleted. The listing
- *       is streamed, and must come in UTF-8 binary key order (checked: a store that breaks it fails the
- *       sweep before anything is deleted).
- *   <li><b>Candidates.</b> A listed file is a candidate when it is not in the valid set and its
- *       last-modified time is strictly before {@code now - gracePeriod}. Membership is a sorted merge of
- *       the sorted valid keys with the listing, not a hash lookup (DESIGN.md: 5.6x faster, ~300x less
- *       heap). Skipped, whatever their age: any file with a path segment (below the table's prefix) that
- *       starts with {@code .} or ends with {@code .tmp}, the conventions of in-flight temporary files. The
- *       catalog's own metadata under {@code _lifecycle/} gets no exemption: an old manifest version no
- *       retained snapshot references is an orphan like any other file.
- *   <li><b>Revalidation and deletion.</b> The table is loaded again and its valid set rebuilt (pending
- *       compactions included); any candidate referenced now (committed while the sweep ran) survives.
- *       The rest, the orphans, are deleted with {@link ObjectStore#delete(Collection)} in batches of
- *       {@code batchSize} keys. A dry run stops before deleting and logs
- *       {@code [DRY-RUN] Would delete: <location> (age=...)} per orphan at INFO.
+ *       {@code t} away from a sibling {@code t_2}; nothing outside that prefix is ever deleted. The listing is
+ *       streamed and must come in UTF-8 binary key order (checked: a store that breaks it fails the sweep
+ *       before anything is deleted).
+ *   <li><b>Candidates.</b> A listed file is a candidate when it is not in the valid set and its last-modified
+ *       time is strictly before {@code now - gracePeriod}. Membership is a sorted merge of the listing with
+ *       the sorted valid keys, not a hash lookup (DESIGN.md: 5.6x faster, ~300x less heap). Candidates go
+ *       to a {@link CandidateLog} on local disk, not to the heap. Never candidates, whatever their age
+ *       (the rules for hidden and temporary paths): a key with a path segment below the table's prefix that
+ *       starts with {@code .} (hidden: in-flight writes, a stager spool placed there) or ends with
+ *       {@code .tmp}, or that is exactly {@code _checkpoints} (a checkpoint store placed inside a table).
+ *       The catalog's own metadata under {@code _lifecycle/} gets no exemption: an old manifest version no
+ *       retained snapshot references is an orphan like any other file, and every version it does reference
+ *       is in the valid set.
+ *   <li><b>Revalidation and deletion.</b> Unless {@code revalidate} is off, the table is loaded again and its
+ *       valid set rebuilt (pending compactions included, every check repeated); a candidate referenced now
+ *       (committed while the sweep ran) survives. The fresh references are streamed through a
+ *       {@link KeyFilter} (Bloom filter) of the candidates, so only possible hits are sorted and merged. The rest, the orphans, stream in key order to the {@link SweepListener}, into a
+ *       bounded sample, and (unless dry run) to {@link ObjectStore#delete} in batches of {@code batchSize}
+ *       keys. A dry run logs {@code [DRY-RUN] Would delete: <location> (age=...)} at INFO for the first
+ *       {@value SweepResult#SAMPLE_LIMIT} orphans and at DEBUG for the rest.
  * </ol>
  *
  * <p><b>Pending compactions.</b> A compactor writes its output files before it commits them, possibly
@@ -74,6 +86,9 @@ import org.slf4j.LoggerFactory;
  * they are treated as referenced. A value that is not a list of strings fails the sweep with
  * {@link IncompleteValidSetException}.
  *
+ * <p><b>The stager's spool</b> lives in a local directory outside the store and is never listed. Should a
+ * deployment place it inside a table's location, it must be a directory whose name starts with {@code .}.
+ *
  * <p><b>Progress and resumption.</b> A deleting sweep records its progress in the checkpoint store under
  * {@code sweep/<table path>}: {@code cursor} counts delete batches done, metadata {@value #LAST_DELETED_KEY}
  * holds the greatest key of the last finished batch, and the status is {@code COMPLETED} when the run ends.
@@ -82,6 +97,10 @@ import org.slf4j.LoggerFactory;
  * that way (one whose delete failed before the crash) is found by the next full run, and losing a
  * compare-and-set race to a concurrent sweep of the same table is logged, never fatal. Safety never depends
  * on the checkpoint. Dry runs neither read nor write it.
+ *
+ * <p><b>Memory.</b> Working memory is about two run buffers ({@value #DEFAULT_RUN_BYTES} bytes of UTF-8
+ * keys plus 8 bytes per key) and a bounded result, whatever the number of objects; disk use in
+ * {@code sweep.spill_dir} is about a fifth of the valid set's key bytes plus the candidates.
  *
  * <p><b>Metrics</b> (tags {@code tenant}, {@code dataset}, {@code table}): counters
  * {@code lifecycle.sweep.runs}, {@code .files.scanned}, {@code .orphans.identified}, {@code .files.deleted},
@@ -104,9 +123,14 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
   static final String SWEEP_PREFIX = "sweep/";
   /** Largest batch of keys per delete call (S3's DeleteObjects limit). */
   static final int MAX_BATCH_SIZE = 1000;
+  /** Bytes of UTF-8 keys a valid set gathers in memory before it spills a sorted run. */
+  static final int DEFAULT_RUN_BYTES = 32 << 20;
+  /** A path segment that is never swept: where an {@code ObjectStoreCheckpointStore} keeps checkpoints. */
+  static final String CHECKPOINTS_SEGMENT = "_checkpoints";
 
   private static final Logger LOG = LoggerFactory.getLogger(DefaultOrphanSweeper.class);
   private static final int MAX_LISTED_IN_MESSAGE = 5;
+  private static final Pattern SCHEME = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*):");
 
   private final ObjectStore store;
   private final TableCatalog catalog;
@@ -115,6 +139,7 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
   private final Clock clock;
   private final MeterRegistry registry;
   private final Map<TableId, SweepMetrics> metrics = new ConcurrentHashMap<>();
+  private volatile int runBytes = DEFAULT_RUN_BYTES;
 
   public DefaultOrphanSweeper(ObjectStore store, TableCatalog catalog, CheckpointStore checkpoints,
       LifecycleConfig.Sweep config, Clock clock, MeterRegistry registry) {
@@ -124,6 +149,15 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
     this.config = Objects.requireNonNull(config, "config");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.registry = Objects.requireNonNull(registry, "registry");
+  }
+
+  /** Sets the in-memory run size of valid sets; tests shrink it to make small tables spill. */
+  DefaultOrphanSweeper runBytes(int bytes) {
+    if (bytes < 1) {
+      throw new IllegalArgumentException("runBytes must be positive: " + bytes);
+    }
+    this.runBytes = bytes;
+    return this;
   }
 
   /**
@@ -145,6 +179,9 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
     private Duration gracePeriod;
     private Boolean dryRun;
     private int batchSize;
+    private Boolean revalidate;
+    private PrefixMismatchMode mismatchMode;
+    private SweepListener listener;
 
     Action(TableId table) {
       this.table = table;
@@ -184,6 +221,29 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
       return this;
     }
 
+    @Override
+    public SweepAction revalidate(boolean on) {
+      requireUnset(revalidate == null, "revalidate", revalidate);
+      this.revalidate = on;
+      return this;
+    }
+
+    @Override
+    public SweepAction prefixMismatchMode(PrefixMismatchMode mode) {
+      Objects.requireNonNull(mode, "mode");
+      requireUnset(mismatchMode == null, "prefixMismatchMode", mismatchMode);
+      this.mismatchMode = mode;
+      return this;
+    }
+
+    @Override
+    public SweepAction listener(SweepListener l) {
+      Objects.requireNonNull(l, "listener");
+      requireUnset(listener == null, "listener", listener);
+      this.listener = l;
+      return this;
+    }
+
     private void requireUnset(boolean unset, String setter, Object current) {
       if (!unset) {
         throw new IllegalStateException(String.format(Locale.ROOT,
@@ -197,7 +257,10 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
       Run run = new Run(table,
           gracePeriod != null ? gracePeriod : config.gracePeriod(),
           dryRun != null ? dryRun : config.dryRun(),
-          batchSize != 0 ? batchSize : config.batchSize());
+          batchSize != 0 ? batchSize : config.batchSize(),
+          revalidate != null ? revalidate : config.revalidate(),
+          mismatchMode != null ? mismatchMode : config.prefixMismatchMode(),
+          listener != null ? listener : SweepListener.NONE);
       return run.execute();
     }
   }
@@ -208,22 +271,32 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
     private final Duration gracePeriod;
     private final boolean dryRun;
     private final int batchSize;
+    private final boolean revalidate;
+    private final PrefixMismatchMode mismatchMode;
+    private final SweepListener listener;
     private final String prefix;
     private final String checkpointId;
     private final SweepMetrics meters;
     private final Instant now;
+    private final String root;
 
     private Checkpoint progress;
+    private long prefixMismatches;
 
-    Run(TableId table, Duration gracePeriod, boolean dryRun, int batchSize) {
+    Run(TableId table, Duration gracePeriod, boolean dryRun, int batchSize, boolean revalidate,
+        PrefixMismatchMode mismatchMode, SweepListener listener) {
       this.table = table;
       this.gracePeriod = gracePeriod;
       this.dryRun = dryRun;
       this.batchSize = batchSize;
+      this.revalidate = revalidate;
+      this.mismatchMode = mismatchMode;
+      this.listener = listener;
       this.prefix = table.path() + "/";
       this.checkpointId = SWEEP_PREFIX + table.path();
       this.meters = metrics(table);
       this.now = clock.instant();
+      this.root = store.location("");
     }
 
     SweepResult execute() {
@@ -237,94 +310,286 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
     }
 
     private SweepResult phases() {
-      // Phase 1: the valid set, fresh.
-      SortedKeys valid = new SortedKeys(validSet(catalog.loadTable(table), "build the valid set").keys());
+      try (CandidateLog candidates = new CandidateLog(config.spillDirectory())) {
+        long scanned;
+        long referenced;
+        // Phase 1: the valid set, fresh.
+        try (SpillingKeySet valid = validSet(catalog.loadTable(table), "build the valid set", null)) {
+          String startAfter = dryRun ? null : resumeKey();
+          // Phases 2 and 3: list the table's location and merge it against the valid set.
+          SpillingKeySet.Probe probe = valid.probe();
+          scanned = listCandidates(startAfter, probe, candidates);
+          referenced = probe.drainAndCount();
+        }
+        candidates.startReading();
 
-      String startAfter = dryRun ? null : resumeKey();
+        // Phase 4: revalidate against a freshly loaded table, then delete.
+        Outcome outcome = new Outcome();
+        if (candidates.count() == 0) {
+          finishDeleting(outcome);
+        } else if (!revalidate) {
+          LOG.info("Sweep of {}: revalidation is off; deleting {} candidates without reloading the catalog",
+              table, candidates.count());
+          drain(candidates, null, outcome);
+        } else {
+          // Only references that may name a candidate need sorting: stream the fresh valid set through a
+          // Bloom filter of the candidates (no false negatives), keep the hits, merge them with the candidates.
+          KeyFilter filter = new KeyFilter(candidates.count());
+          for (CandidateLog.Entry c = candidates.next(); c != null; c = candidates.next()) {
+            filter.add(c.key());
+          }
+          candidates.startReading();
+          try (SpillingKeySet fresh = validSet(catalog.loadTable(table), "revalidate orphan candidates", filter)) {
+            drain(candidates, fresh.probe(), outcome);
+          }
+        }
+        meters.orphansIdentified.increment(outcome.orphans);
+        if (dryRun) {
+          LOG.info("[DRY-RUN] Identified {} orphan files for tenant={} dataset={} table={} ({} objects scanned)",
+              outcome.orphans, table.tenant(), table.dataset(), table.table(), scanned);
+        } else {
+          LOG.info("Swept {}: {} objects scanned, {} referenced, {} orphans, {} deleted ({} bytes), {} failed",
+              table, scanned, referenced, outcome.orphans, outcome.deleted, outcome.bytes, outcome.failures);
+        }
+        return new SweepResult(table, dryRun, scanned, referenced, outcome.orphans, outcome.sample,
+            outcome.deleted, outcome.bytes, outcome.failures, outcome.failedSample, prefixMismatches);
+      }
+    }
 
-      // Phases 2 and 3: list the table's location and merge against the valid set.
+    private long listCandidates(String startAfter, SpillingKeySet.Probe valid, CandidateLog candidates) {
       Instant cutoff = now.minus(gracePeriod);
-      List<ObjectInfo> candidates = new ArrayList<>();
       long scanned = 0;
-      String previous = startAfter;
+      byte[] previous = startAfter == null ? null : startAfter.getBytes(StandardCharsets.UTF_8);
+      String previousKey = startAfter;
       try (Stream<ObjectInfo> listing = store.list(prefix, startAfter)) {
         Iterator<ObjectInfo> it = listing.iterator();
         while (it.hasNext()) {
           ObjectInfo info = it.next();
           String key = info.key();
-          checkListed(key, previous);
-          previous = key;
+          byte[] bytes = key.getBytes(StandardCharsets.UTF_8);
+          checkListed(key, bytes, previousKey, previous);
+          previous = bytes;
+          previousKey = key;
           scanned++;
-          if (valid.containsAdvancing(key) || isInFlight(key) || !info.lastModified().isBefore(cutoff)) {
+          if (valid.containsAdvancing(bytes) || !info.lastModified().isBefore(cutoff) || isExempt(key)) {
             continue;
           }
-          candidates.add(info);
+          candidates.add(bytes, info.size(), info.lastModified());
         }
       } finally {
         meters.filesScanned.increment(scanned);
       }
+      return scanned;
+    }
 
-      // Phase 4: revalidate against a freshly loaded table, then delete.
-      List<ObjectInfo> orphans = revalidate(candidates);
-      meters.orphansIdentified.increment(orphans.size());
-      List<String> orphanLocations = new ArrayList<>(orphans.size());
-      for (ObjectInfo o : orphans) {
-        orphanLocations.add(store.location(o.key()));
-      }
-
-      if (dryRun) {
-        for (ObjectInfo o : orphans) {
-          LOG.info("[DRY-RUN] Would delete: {} (age={})", store.location(o.key()),
-              formatAge(Duration.between(o.lastModified(), now)));
+    /** Streams the candidates not referenced by {@code fresh} (all of them when null) to the outcome. */
+    private void drain(CandidateLog candidates, SpillingKeySet.Probe fresh, Outcome outcome) {
+      for (CandidateLog.Entry c = candidates.next(); c != null; c = candidates.next()) {
+        if (fresh != null && fresh.containsAdvancing(c.key())) {
+          LOG.info("Revalidation: file now referenced, keeping {}", store.location(key(c)));
+          continue;
         }
-        LOG.info("[DRY-RUN] Identified {} orphan files for tenant={} dataset={} table={} ({} objects scanned)",
-            orphans.size(), table.tenant(), table.dataset(), table.table(), scanned);
-        return new SweepResult(table, true, scanned, valid.size(), orphanLocations, 0, 0, Map.of());
+        orphan(c, outcome);
       }
-      Deletion deletion = delete(orphans);
-      LOG.info("Swept {}: {} objects scanned, {} referenced, {} orphans, {} deleted ({} bytes), {} failed",
-          table, scanned, valid.size(), orphans.size(), deletion.deleted, deletion.bytes, deletion.failed.size());
-      return new SweepResult(table, false, scanned, valid.size(), orphanLocations, deletion.deleted,
-          deletion.bytes, deletion.failed);
+      finishDeleting(outcome);
     }
 
-    /** Every referenced location and pending compaction output, with their store keys, or a typed failure. */
-    private ValidSet validSet(CatalogTable loaded, String purpose) {
-      checkTableLocation(loaded, purpose);
-      Set<String> referenced = loaded.referencedLocations();
-      if (referenced.isEmpty() && (loaded.currentSnapshot().isPresent() || !loaded.snapshots().isEmpty()
-          || !loaded.liveFiles().isEmpty())) {
-        throw new IncompleteValidSetException(String.format(Locale.ROOT,
-            "Cannot %s for %s: the catalog references no file although the table has %d snapshots and %d live "
-                + "files; nothing was deleted (check the catalog's metadata under %s)",
-            purpose, table, loaded.snapshots().size(), loaded.liveFiles().size(), loaded.location()));
+    private void orphan(CandidateLog.Entry c, Outcome outcome) {
+      String key = key(c);
+      String location = store.location(key);
+      outcome.orphans++;
+      if (outcome.sample.size() < SweepResult.SAMPLE_LIMIT) {
+        outcome.sample.add(location);
       }
-      List<String> keys = new ArrayList<>(referenced.size());
-      List<String> outside = new ArrayList<>();
-      for (String location : referenced) {
-        addKey(location, keys, outside);
+      notify(() -> listener.orphan(location, c.size(), c.lastModified()));
+      if (dryRun) {
+        if (outcome.orphans <= SweepResult.SAMPLE_LIMIT) {
+          LOG.info("[DRY-RUN] Would delete: {} (age={})", location, formatAge(Duration.between(c.lastModified(), now)));
+        } else {
+          LOG.debug("[DRY-RUN] Would delete: {} (age={})", location, formatAge(Duration.between(c.lastModified(), now)));
+        }
+        return;
       }
-      List<String> outputs = pendingCompactionOutputs(purpose);
-      for (String location : outputs) {
-        addKey(location, keys, outside);
+      if (outcome.batch.isEmpty() && outcome.batchesDone < 0) {
+        startDeleting(outcome);
       }
-      if (!outside.isEmpty()) {
-        throw new IncompleteValidSetException(String.format(Locale.ROOT,
-            "Cannot %s for %s: %d referenced locations are not inside the store %s, e.g. %s, so the catalog and "
-                + "the listing disagree on scheme or authority and a live file could look unreferenced; nothing "
-                + "was deleted (point the catalog and the store at the same root)",
-            purpose, table, outside.size(), store.root(), sample(outside)));
+      outcome.batch.put(key, c.size());
+      if (outcome.batch.size() >= batchSize) {
+        deleteBatch(outcome);
       }
-      return new ValidSet(referenced, outputs, keys);
     }
 
-    private void addKey(String location, List<String> keys, List<String> outside) {
-      Optional<String> key = store.keyOf(location);
-      if (key.isPresent()) {
-        keys.add(key.get());
-      } else {
-        outside.add(location);
+    private String key(CandidateLog.Entry c) {
+      return new String(c.key(), StandardCharsets.UTF_8);
+    }
+
+    private void notify(Runnable call) {
+      try {
+        call.run();
+      } catch (RuntimeException e) {
+        LOG.warn("A sweep listener of {} threw {}; the sweep goes on", table, e.toString(), e);
       }
+    }
+
+    // ---- the valid set ------------------------------------------------------------------------------
+
+    /**
+     * Every referenced location and pending compaction output as store keys, or a typed failure.
+     *
+     * @param only when not null, keys this filter rules out are dropped (checks and counts still see them)
+     */
+    private SpillingKeySet validSet(CatalogTable loaded, String purpose, KeyFilter only) {
+      SpillingKeySet keys = new SpillingKeySet(config.spillDirectory(), runBytes);
+      try {
+        checkTableLocation(loaded, purpose);
+        Resolution r = new Resolution(only == null ? keys::add : key -> {
+          byte[] bytes = key.getBytes(StandardCharsets.UTF_8);
+          if (only.mightContain(bytes)) {
+            keys.add(bytes);
+          }
+        });
+        loaded.forEachReferencedLocation(r::reference);
+        long fromCatalog = r.counted;
+        for (String location : pendingCompactionOutputs(purpose)) {
+          r.reference(location);
+        }
+        r.check(purpose);
+        if (fromCatalog == 0 && (loaded.currentSnapshot().isPresent() || !loaded.snapshots().isEmpty()
+            || !loaded.liveFiles().isEmpty())) {
+          throw new IncompleteValidSetException(String.format(Locale.ROOT,
+              "Cannot %s for %s: the catalog references no file%s although the table has %d snapshots and %d live "
+                  + "files; nothing was deleted (check the catalog's metadata under %s)",
+              purpose, table, r.mismatched > 0 ? " in this store (" + r.mismatched + " references ignored under "
+                  + "sweep.prefix_mismatch_mode = ignore)" : "",
+              loaded.snapshots().size(), loaded.liveFiles().size(), loaded.location()));
+        }
+        prefixMismatches = r.mismatched;
+        return keys;
+      } catch (RuntimeException e) {
+        keys.close();
+        throw e;
+      }
+    }
+
+    /** Resolves referenced locations to keys under the prefix-mismatch mode, recording what conflicts. */
+    private final class Resolution {
+      private final Consumer<String> keys;
+      private final Map<String, String> conflicts = new LinkedHashMap<>();
+      private final List<String> outside = new ArrayList<>();
+      private long conflicting;
+      private long outsideCount;
+      long counted;
+      long mismatched;
+
+      Resolution(Consumer<String> keys) {
+        this.keys = keys;
+      }
+
+      void reference(String location) {
+        Optional<String> key = store.keyOf(location);
+        // A location spelled root + key names that raw key, whatever keyOf() makes of it (a lossy decoding
+        // of a literal '%20' would otherwise leave the raw file unprotected).
+        if (location.startsWith(root) && location.length() > root.length() && (key.isEmpty()
+            || !location.regionMatches(root.length(), key.get(), 0, location.length() - root.length()))) {
+          keys.accept(location.substring(root.length()));
+        }
+        if (key.isPresent()) {
+          keys.accept(key.get());
+          counted++;
+          return;
+        }
+        String relocated = relocate(location);
+        Optional<String> relocatedKey = relocated == null ? Optional.empty() : store.keyOf(relocated);
+        if (relocatedKey.isEmpty()) {
+          if (mismatchMode == PrefixMismatchMode.FAIL) {
+            outsideCount++;
+            if (outside.size() < MAX_LISTED_IN_MESSAGE) {
+              outside.add(location);
+            }
+          } else {
+            LOG.debug("Sweep of {}: reference {} lies outside the store {}; it cannot be listed, skipping it",
+                table, location, root);
+          }
+          return;
+        }
+        switch (mismatchMode) {
+          case FAIL -> {
+            conflicting++;
+            String pair = "valid set: " + schemeAuthority(location) + " vs listing: " + schemeAuthority(root);
+            if (conflicts.size() < MAX_LISTED_IN_MESSAGE || conflicts.containsKey(pair)) {
+              conflicts.putIfAbsent(pair, location);
+            }
+          }
+          case IGNORE -> {
+            keys.accept(relocatedKey.get());
+            mismatched++;
+          }
+          case TREAT_AS_EQUAL -> {
+            keys.accept(relocatedKey.get());
+            mismatched++;
+            counted++;
+          }
+        }
+      }
+
+      void check(String purpose) {
+        if (!conflicts.isEmpty()) {
+          StringBuilder pairs = new StringBuilder();
+          conflicts.forEach((pair, example) -> pairs.append(pairs.length() == 0 ? "" : "; ").append(pair)
+              .append(" (e.g. ").append(example).append(')'));
+          throw new IncompleteValidSetException(String.format(Locale.ROOT,
+              "Cannot %s for %s: %d referenced locations use a scheme or authority the store %s does not, so a "
+                  + "live file could look unreferenced. Conflicting pairs: %s. Nothing was deleted (point the "
+                  + "catalog and the store at the same location, or set sweep.prefix_mismatch_mode to "
+                  + "treat_as_equal if both name the same storage, or ignore to leave those files alone)",
+              purpose, table, conflicting, root, pairs));
+        }
+        if (!outside.isEmpty()) {
+          throw new IncompleteValidSetException(String.format(Locale.ROOT,
+              "Cannot %s for %s: %d referenced locations are not inside the store %s, e.g. %s, so the catalog and "
+                  + "the listing disagree on where files live and a live file could look unreferenced; nothing "
+                  + "was deleted (point the catalog and the store at the same root, or set "
+                  + "sweep.prefix_mismatch_mode to ignore to skip references outside the store)",
+              purpose, table, outsideCount, root, outside + (outsideCount > outside.size()
+                  ? " and " + (outsideCount - outside.size()) + " more" : "")));
+        }
+        if (mismatched > 0) {
+          LOG.warn("Sweep of {}: {} references use a scheme or authority other than the store's {} ({}); their "
+              + "files are kept under sweep.prefix_mismatch_mode = {}", table, mismatched, schemeAuthority(root),
+              conflicts.isEmpty() ? "see DEBUG" : conflicts.keySet(), mismatchMode.name().toLowerCase(Locale.ROOT));
+        }
+      }
+    }
+
+    /**
+     * The location with its scheme and authority replaced by the store root's, or null if it has no path
+     * starting with {@code /}: {@code hdfs://nn/lake/k} becomes {@code file:/lake/k} under a local root.
+     */
+    private String relocate(String location) {
+      String path = pathOf(location);
+      return path == null ? null : schemeAuthority(root) + path;
+    }
+
+    /**
+     * The location's scheme and authority ({@code s3://bucket}, {@code file:}, {@code file://host}), or
+     * {@code ""} for a bare path.
+     */
+    private static String schemeAuthority(String location) {
+      Matcher m = SCHEME.matcher(location);
+      if (!m.find()) {
+        return "";
+      }
+      String rest = location.substring(m.end());
+      if (!rest.startsWith("//")) {
+        return m.group();
+      }
+      int slash = rest.indexOf('/', 2);
+      return m.group() + (slash < 0 ? rest : rest.substring(0, slash));
+    }
+
+    private static String pathOf(String location) {
+      String path = location.substring(schemeAuthority(location).length());
+      return path.startsWith("/") ? path : null;
     }
 
     /**
@@ -334,8 +599,11 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
     private void checkTableLocation(CatalogTable loaded, String purpose) {
       // A table location names a directory; stores give keys to objects only, so ask without the slash.
       String location = loaded.location();
-      Optional<String> key = store.keyOf(location.endsWith("/") ? location.substring(0, location.length() - 1)
-          : location);
+      String bare = location.endsWith("/") ? location.substring(0, location.length() - 1) : location;
+      Optional<String> key = store.keyOf(bare);
+      if (key.isEmpty() && mismatchMode != PrefixMismatchMode.FAIL && relocate(bare) != null) {
+        key = store.keyOf(relocate(bare));
+      }
       String normalised = key.map(k -> k + "/").orElse(null);
       if (!prefix.equals(normalised)) {
         throw new IncompleteValidSetException(String.format(Locale.ROOT,
@@ -371,30 +639,34 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
       return outputs;
     }
 
-    private void checkListed(String key, String previous) {
+    private void checkListed(String key, byte[] bytes, String previousKey, byte[] previous) {
       if (!key.startsWith(prefix)) {
         throw new StorageException(String.format(Locale.ROOT,
             "Cannot sweep %s: listing prefix %s returned key %s outside it; nothing was deleted (the store's "
                 + "list() is broken)", table, store.location(prefix), key));
       }
-      if (previous != null && KeyOrder.compare(previous, key) >= 0) {
+      // UTF-8 byte order is code point order, S3's listing order.
+      if (previous != null && Arrays.compareUnsigned(previous, bytes) >= 0) {
         throw new StorageException(String.format(Locale.ROOT,
             "Cannot sweep %s: listing of %s returned %s after %s, not in UTF-8 binary key order; nothing was "
                 + "deleted (the store's list() must return keys in ascending order, as S3 does)",
-            table, store.location(prefix), key, previous));
+            table, store.location(prefix), key, previousKey));
       }
     }
 
-    /** Temporary files of writes in flight: a path segment below the table prefix starting '.' or ending '.tmp'. */
-    private boolean isInFlight(String key) {
+    /**
+     * Keys never swept whatever their age: a path segment below the table prefix that starts with '.' or ends
+     * with '.tmp' (in-flight temporary files, a spool placed in the table), or is '_checkpoints'.
+     */
+    private boolean isExempt(String key) {
       int start = prefix.length();
       while (start <= key.length()) {
         int end = key.indexOf('/', start);
         if (end < 0) {
           end = key.length();
         }
-        String segment = key.substring(start, end);
-        if (segment.startsWith(".") || segment.endsWith(".tmp")) {
+        if (end > start && (key.charAt(start) == '.' || key.startsWith(".tmp", end - 4) && end - start >= 4
+            || key.startsWith(CHECKPOINTS_SEGMENT, start) && end - start == CHECKPOINTS_SEGMENT.length())) {
           return true;
         }
         start = end + 1;
@@ -402,34 +674,7 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
       return false;
     }
 
-    private List<ObjectInfo> revalidate(List<ObjectInfo> candidates) {
-      if (candidates.isEmpty()) {
-        return candidates;
-      }
-      Map<String, ObjectInfo> byKey = new LinkedHashMap<>();
-      for (ObjectInfo c : candidates) {
-        byKey.put(c.key(), c);
-      }
-      ValidSet fresh = validSet(catalog.loadTable(table), "revalidate orphan candidates");
-      for (String key : fresh.keys()) {
-        if (byKey.remove(key) != null) {
-          LOG.info("Revalidation: file now referenced, keeping {}", store.location(key));
-        }
-      }
-      // A second opinion that needs no normalisation: a key whose location the catalog names verbatim is
-      // referenced, even if keyOf() maps that location to another key (e.g. a literal '%20' in a key).
-      Set<String> outputs = new HashSet<>(fresh.outputs());
-      byKey.values().removeIf(c -> {
-        String location = store.location(c.key());
-        boolean referenced = fresh.locations().contains(location) || outputs.contains(location);
-        if (referenced) {
-          LOG.warn("Revalidation: {} is referenced verbatim but keyOf() normalises its location to another key; "
-              + "keeping it (check the store's location normalisation)", location);
-        }
-        return referenced;
-      });
-      return new ArrayList<>(byKey.values());
-    }
+    // ---- deletion -----------------------------------------------------------------------------------
 
     /** Where a crashed run stopped, if the last deleting run of this table did not complete. */
     private String resumeKey() {
@@ -446,72 +691,91 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
       return null;
     }
 
-    private Deletion delete(List<ObjectInfo> orphans) {
-      Deletion d = new Deletion();
-      boolean resuming = progress != null && progress.status() == Checkpoint.Status.PENDING;
-      if (orphans.isEmpty() && !resuming) {
-        return d;
-      }
-      int batchesDone = resuming ? progress.cursor() : 0;
-      Map<String, Object> meta = new HashMap<>(resuming ? progress.metadata() : Map.of());
-      saveProgress(Checkpoint.Status.PENDING, batchesDone, meta, d);
-      for (int from = 0; from < orphans.size(); from += batchSize) {
-        List<ObjectInfo> batch = orphans.subList(from, Math.min(orphans.size(), from + batchSize));
-        deleteBatch(batch, d);
-        batchesDone++;
-        // The listing was sorted, so the batch's last key is its greatest: a resumed run lists after it.
-        meta.put(LAST_DELETED_KEY, batch.get(batch.size() - 1).key());
-        saveProgress(Checkpoint.Status.PENDING, batchesDone, meta, d);
-      }
-      saveProgress(Checkpoint.Status.COMPLETED, batchesDone, meta, d);
-      return d;
+    private boolean resuming() {
+      return progress != null && progress.status() == Checkpoint.Status.PENDING;
     }
 
-    private void deleteBatch(List<ObjectInfo> batch, Deletion d) {
-      Map<String, ObjectInfo> requested = new LinkedHashMap<>();
-      for (ObjectInfo o : batch) {
-        requested.put(o.key(), o);
+    private void startDeleting(Outcome o) {
+      o.batchesDone = resuming() ? progress.cursor() : 0;
+      o.meta = new HashMap<>(resuming() ? progress.metadata() : Map.of());
+      saveProgress(Checkpoint.Status.PENDING, o);
+    }
+
+    /** Deletes the last partial batch and marks the progress complete (a no-op for a dry or empty run). */
+    private void finishDeleting(Outcome o) {
+      if (dryRun) {
+        return;
       }
+      if (o.batchesDone < 0) {
+        if (!resuming()) {
+          return;
+        }
+        startDeleting(o);
+      }
+      if (!o.batch.isEmpty()) {
+        deleteBatch(o);
+      }
+      saveProgress(Checkpoint.Status.COMPLETED, o);
+    }
+
+    private void deleteBatch(Outcome o) {
+      Map<String, Long> requested = new LinkedHashMap<>(o.batch);
+      String greatest = null;
+      for (String k : o.batch.keySet()) {
+        greatest = k;
+      }
+      o.batch.clear();
       DeleteResult result = store.delete(new ArrayList<>(requested.keySet()));
       long deleted = 0;
       long bytes = 0;
       for (String key : result.deleted()) {
-        ObjectInfo o = requested.remove(key);
-        if (o != null) {
+        Long size = requested.remove(key);
+        if (size != null) {
           deleted++;
-          bytes += o.size();
-          LOG.debug("Deleted orphan {} ({} bytes)", store.location(key), o.size());
+          bytes += size;
+          String location = store.location(key);
+          LOG.debug("Deleted orphan {} ({} bytes)", location, size);
+          notify(() -> listener.deleted(location, size));
         }
       }
       int failures = 0;
       for (Map.Entry<String, String> f : result.failed().entrySet()) {
         if (requested.remove(f.getKey()) != null) {
-          d.failed.put(store.location(f.getKey()), f.getValue());
+          failed(o, f.getKey(), f.getValue());
           failures++;
-          LOG.warn("Failed to delete file {} of {}: {} (the next sweep retries it)",
-              store.location(f.getKey()), table, f.getValue());
         }
       }
       for (String key : requested.keySet()) {
-        d.failed.put(store.location(key), "the store reported neither deletion nor failure");
+        failed(o, key, "the store reported neither deletion nor failure");
         failures++;
-        LOG.warn("Failed to delete file {} of {}: the store reported no outcome (the next sweep retries it)",
-            store.location(key), table);
       }
-      d.deleted += deleted;
-      d.bytes += bytes;
+      o.deleted += deleted;
+      o.bytes += bytes;
       meters.filesDeleted.increment(deleted);
       meters.bytesFreed.increment(bytes);
       meters.deletionFailures.increment(failures);
+      o.batchesDone++;
+      // Batches follow the listing's order, so this key is the greatest done: a resumed run lists after it.
+      o.meta.put(LAST_DELETED_KEY, greatest);
+      saveProgress(Checkpoint.Status.PENDING, o);
     }
 
-    private void saveProgress(Checkpoint.Status status, int batchesDone, Map<String, Object> meta, Deletion d) {
-      Map<String, Object> stats = Map.of("filesDeleted", d.deleted, "bytesFreed", d.bytes,
-          "failures", d.failed.size());
+    private void failed(Outcome o, String key, String reason) {
+      String location = store.location(key);
+      o.failures++;
+      if (o.failedSample.size() < SweepResult.SAMPLE_LIMIT) {
+        o.failedSample.put(location, reason);
+      }
+      LOG.warn("Failed to delete file {} of {}: {} (the next sweep retries it)", location, table, reason);
+      notify(() -> listener.deleteFailed(location, reason));
+    }
+
+    private void saveProgress(Checkpoint.Status status, Outcome o) {
+      Map<String, Object> stats = Map.of("filesDeleted", o.deleted, "bytesFreed", o.bytes, "failures", o.failures);
       for (int attempt = 0; attempt < 2; attempt++) {
         long expected = progress == null ? 0 : progress.version();
         Checkpoint base = progress == null ? Checkpoint.pending(checkpointId) : progress;
-        Checkpoint next = base.withStatus(status).withCursor(batchesDone).withMetadata(Map.copyOf(meta))
+        Checkpoint next = base.withStatus(status).withCursor(o.batchesDone).withMetadata(Map.copyOf(o.meta))
             .withStats(stats);
         try {
           progress = checkpoints.compareAndSet(next, expected);
@@ -528,25 +792,19 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
     }
   }
 
-  /**
-   * A built valid set.
-   *
-   * @param locations what the catalog references, verbatim
-   * @param outputs files pending compactions are writing, verbatim
-   * @param keys store keys of both
-   */
-  private record ValidSet(Set<String> locations, List<String> outputs, List<String> keys) {}
-
-  /** What the delete phase did. */
-  private static final class Deletion {
+  /** What phase 4 found and did. */
+  private static final class Outcome {
+    long orphans;
+    final List<String> sample = new ArrayList<>();
     long deleted;
     long bytes;
-    final Map<String, String> failed = new LinkedHashMap<>();
-  }
-
-  private static String sample(List<String> values) {
-    List<String> shown = values.subList(0, Math.min(MAX_LISTED_IN_MESSAGE, values.size()));
-    return shown + (values.size() > shown.size() ? " and " + (values.size() - shown.size()) + " more" : "");
+    long failures;
+    final Map<String, String> failedSample = new LinkedHashMap<>();
+    /** Orphans of the current delete batch, key to size, in key order. */
+    final Map<String, Long> batch = new LinkedHashMap<>();
+    /** Delete batches done, counting those of the run this one resumes; -1 until deleting starts. */
+    int batchesDone = -1;
+    Map<String, Object> meta;
   }
 
   private static String abbreviate(String s) {

@@ -9,8 +9,9 @@ import dev.lakelifecycle.api.RowBatch;
 import dev.lakelifecycle.api.StorageException;
 import dev.lakelifecycle.api.TableSchema;
 import dev.lakelifecycle.api.storage.ObjectStore;
-import dev.lakelifecycle.core.internal.staging.FlakyStore;
 import dev.lakelifecycle.core.storage.LocalObjectStore;
+import dev.lakelifecycle.testkit.FaultInjectingObjectStore;
+import dev.lakelifecycle.testkit.FaultInjectingObjectStore.Operation;
 import dev.lakelifecycle.testkit.MutableClock;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -189,8 +190,7 @@ class BatchParquetWriterTest {
 
   @Test
   void abortsTheObjectWhenPublishingFails() throws IOException {
-    FlakyStore flaky = new FlakyStore(store);
-    flaky.failNextWrites(1, "");
+    FaultInjectingObjectStore flaky = FaultInjectingObjectStore.wrap(store).failNth(Operation.CREATE, 1);
 
     assertThatThrownBy(() -> new BatchParquetWriter(flaky, "w", clock).write("t/f.parquet", ALL_TYPES, "p",
         List.of(RowSlice.all(allTypesBatch()))))

@@ -23,6 +23,9 @@ import dev.lakelifecycle.core.LifecycleConfig;
 import dev.lakelifecycle.core.catalog.ManifestCatalog;
 import dev.lakelifecycle.core.internal.parquet.ParquetRows;
 import dev.lakelifecycle.core.storage.LocalObjectStore;
+import dev.lakelifecycle.testkit.FaultInjectingObjectStore;
+import dev.lakelifecycle.testkit.FaultInjectingObjectStore.Failure;
+import dev.lakelifecycle.testkit.FaultInjectingObjectStore.Operation;
 import dev.lakelifecycle.testkit.MutableClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
@@ -61,7 +64,7 @@ class DefaultStagerTest {
   final MutableClock clock = MutableClock.at("2026-01-15T12:00:00Z");
   final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   ObjectStore local;
-  FlakyStore store;
+  FaultInjectingObjectStore store;
   DelegatingCatalog catalog;
   DefaultStager stager;
   long nextId;
@@ -69,7 +72,7 @@ class DefaultStagerTest {
   @BeforeEach
   void open() {
     local = new LocalObjectStore(dir);
-    store = new FlakyStore(local);
+    store = FaultInjectingObjectStore.wrap(local);
     catalog = new DelegatingCatalog(new ManifestCatalog(local, clock));
     catalog.createTable(LOGS, SCHEMA, PartitionSpec.hourly("ts"));
     catalog.createTable(TRACES, SCHEMA, PartitionSpec.daily("ts"));
@@ -301,7 +304,7 @@ class DefaultStagerTest {
   void closeDoesNotThrowWhenAFlushFails() {
     DefaultStager s = stager();
     s.append(LOGS, batch(T0, 2, 1));
-    store.failNextWrites(1, "acme/prod/logs/data/");
+    store.failNext(Operation.CREATE, 1, k -> k.startsWith("acme/prod/logs/data/"), Failure.FAIL);
 
     s.close();
 
@@ -369,7 +372,7 @@ class DefaultStagerTest {
     RowBatch a = batch(T0, 4, 30);                       // hours 10 and 11
     s.append(LOGS, a);
     // The second partition's file fails to publish: the first one, already written, must be removed too.
-    store.failNextWrites(1, "acme/prod/logs/data/hour=2026-01-15-11/");
+    store.failNext(Operation.CREATE, 1, k -> k.startsWith("acme/prod/logs/data/hour=2026-01-15-11/"), Failure.FAIL);
 
     assertThatThrownBy(() -> s.flush(LOGS))
         .isInstanceOf(StorageException.class)
@@ -437,7 +440,7 @@ class DefaultStagerTest {
   @Test
   void failingFlushTriggeredByAnAppendDoesNotFailTheAppend() {
     DefaultStager s = stager(3, 1L << 40, Duration.ofDays(1));
-    store.failNextWrites(1, "acme/prod/logs/data/");
+    store.failNext(Operation.CREATE, 1, k -> k.startsWith("acme/prod/logs/data/"), Failure.FAIL);
 
     s.append(LOGS, batch(T0, 3, 1));
 

@@ -14,7 +14,9 @@ import dev.lakelifecycle.api.checkpoint.Checkpoint;
 import dev.lakelifecycle.api.checkpoint.CheckpointStore;
 import dev.lakelifecycle.api.storage.DeleteResult;
 import dev.lakelifecycle.api.storage.ObjectInfo;
+import dev.lakelifecycle.api.sweep.PrefixMismatchMode;
 import dev.lakelifecycle.api.sweep.SweepAction;
+import dev.lakelifecycle.api.sweep.SweepListener;
 import dev.lakelifecycle.api.sweep.SweepResult;
 import dev.lakelifecycle.core.LifecycleConfig;
 import dev.lakelifecycle.core.catalog.ManifestCatalog;
@@ -36,10 +38,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -92,6 +96,7 @@ class DefaultOrphanSweeperTest {
   // ---------------------------------------------------------------------------------------------- phases
 
   @Test
+  @DisplayName("rule 7: the reported deleted count equals what was really deleted")
   void deletesUnreferencedOldFilesAndReportsTheExactCount() {
     List<String> live = commitFiles(T, "a.parquet", "b.parquet");
     List<String> orphans = writeFiles(T, "orphan-1.parquet", "orphan-2.parquet", "orphan-3.parquet");
@@ -100,10 +105,10 @@ class DefaultOrphanSweeperTest {
 
     assertThat(r.table()).isEqualTo(T);
     assertThat(r.dryRun()).isFalse();
-    assertThat(r.orphans()).containsExactlyInAnyOrderElementsOf(locations(orphans));
+    assertThat(r.orphanSample()).containsExactlyInAnyOrderElementsOf(locations(orphans));
     assertThat(r.filesDeleted()).isEqualTo(3);
     assertThat(r.bytesFreed()).isEqualTo(orphans.stream().mapToLong(this::contentLength).sum());
-    assertThat(r.failed()).isEmpty();
+    assertThat(r.failedSample()).isEmpty();
     assertThat(r.referencedFiles()).isEqualTo(catalog.loadTable(T).referencedLocations().size());
     assertThat(r.filesScanned()).isEqualTo(r.referencedFiles() + 3);
     assertThat(orphans).noneMatch(this::exists);
@@ -112,6 +117,7 @@ class DefaultOrphanSweeperTest {
   }
 
   @Test
+  @DisplayName("rule 6: every metadata file the catalog references survives")
   void neverDeletesAnyReferencedFileDataOrMetadata() {
     List<String> live = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
@@ -124,7 +130,7 @@ class DefaultOrphanSweeperTest {
 
     SweepResult r = sweeper.sweep(T).execute();
 
-    assertThat(r.orphans()).containsExactlyInAnyOrderElementsOf(locations(supersededVersions));
+    assertThat(r.orphanSample()).containsExactlyInAnyOrderElementsOf(locations(supersededVersions));
     assertThat(r.filesDeleted()).isEqualTo(supersededVersions.size());
     for (String location : referenced) {
       assertThat(exists(store.keyOf(location).orElseThrow())).as(location).isTrue();
@@ -133,6 +139,7 @@ class DefaultOrphanSweeperTest {
   }
 
   @Test
+  @DisplayName("rule 5: files younger than the grace period survive")
   void neverDeletesAFileYoungerThanTheGracePeriod() {
     commitFiles(T, "a.parquet");
     String young = writeFiles(T, "young.parquet").get(0);
@@ -144,7 +151,7 @@ class DefaultOrphanSweeperTest {
 
     SweepResult first = sweeper.sweep(T).olderThan(DAY).execute();
 
-    assertThat(first.orphans()).containsExactly(store.location(old));
+    assertThat(first.orphanSample()).containsExactly(store.location(old));
     assertThat(exists(young)).isTrue();
     assertThat(exists(exactlyGrace)).as("only strictly older files may go").isTrue();
     assertThat(exists(old)).isFalse();
@@ -152,7 +159,7 @@ class DefaultOrphanSweeperTest {
     clock.advance(Duration.ofMinutes(2));
     SweepResult later = sweeper.sweep(T).olderThan(DAY).execute();
 
-    assertThat(later.orphans()).containsExactlyInAnyOrderElementsOf(locations(List.of(young, exactlyGrace)));
+    assertThat(later.orphanSample()).containsExactlyInAnyOrderElementsOf(locations(List.of(young, exactlyGrace)));
     assertThat(exists(young)).isFalse();
   }
 
@@ -166,18 +173,19 @@ class DefaultOrphanSweeperTest {
     assertThat(dry.dryRun()).isTrue();
     assertThat(dry.filesDeleted()).isZero();
     assertThat(dry.bytesFreed()).isZero();
-    assertThat(dry.orphans()).containsExactlyInAnyOrderElementsOf(locations(orphans));
+    assertThat(dry.orphanSample()).containsExactlyInAnyOrderElementsOf(locations(orphans));
     assertThat(orphans).allMatch(this::exists);
     assertThat(store.deleteCalls()).isEmpty();
     assertThat(checkpoints.get("sweep/" + T.path())).as("a dry run writes no progress").isEmpty();
 
     SweepResult real = sweeper.sweep(T).execute();
 
-    assertThat(real.orphans()).isEqualTo(dry.orphans());
+    assertThat(real.orphanSample()).isEqualTo(dry.orphanSample());
     assertThat(real.filesDeleted()).isEqualTo(2);
   }
 
   @Test
+  @DisplayName("rule 2: never outside the table: not a sibling sharing its name prefix (t, t_2), not the shared parent")
   void neverTouchesASiblingTableNorAnythingElseUnderTheParent() {
     List<String> liveT = commitFiles(T, "a.parquet");
     List<String> liveT2 = commitFiles(T_2, "a.parquet");
@@ -191,7 +199,7 @@ class DefaultOrphanSweeperTest {
 
     SweepResult r = sweeper.sweep(T).execute();
 
-    assertThat(r.orphans()).containsExactlyElementsOf(locations(orphanT));
+    assertThat(r.orphanSample()).containsExactlyElementsOf(locations(orphanT));
     assertThat(exists(orphanT.get(0))).isFalse();
     for (String key : List.of(orphanT2.get(0), orphanU.get(0), parentStray, prefixTwin, otherTenant)) {
       assertThat(exists(key)).as(key).isTrue();
@@ -203,6 +211,7 @@ class DefaultOrphanSweeperTest {
   }
 
   @Test
+  @DisplayName("rule 6: hidden and .tmp paths survive; unreferenced _lifecycle/ metadata goes")
   void skipsInFlightTemporaryFilesButSweepsUnreferencedCatalogMetadata() {
     commitFiles(T, "a.parquet");
     String hidden = put(T.path() + "/data/" + PARTITION + "/.part-0001.parquet");
@@ -213,7 +222,7 @@ class DefaultOrphanSweeperTest {
 
     SweepResult r = sweeper.sweep(T).execute();
 
-    assertThat(r.orphans()).containsExactly(store.location(staleMetadata));
+    assertThat(r.orphanSample()).containsExactly(store.location(staleMetadata));
     assertThat(exists(staleMetadata)).isFalse();
     assertThat(List.of(hidden, tmp, inHiddenDir, inTmpDir)).allMatch(this::exists);
   }
@@ -221,6 +230,7 @@ class DefaultOrphanSweeperTest {
   // ------------------------------------------------------------------------------------- the valid set
 
   @Test
+  @DisplayName("rule 3: a missing manifest fails the sweep and deletes nothing")
   void refusesToSweepWhenAManifestObjectIsMissing() {
     List<String> live = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
@@ -243,6 +253,7 @@ class DefaultOrphanSweeperTest {
   }
 
   @Test
+  @DisplayName("rule 3: an empty valid set for a table with data fails the sweep")
   void refusesToSweepWhenTheValidSetIsEmptyForATableWithData() {
     List<String> live = commitFiles(T, "a.parquet");
     catalog.rewriteReferenced(refs -> Set.of());
@@ -257,6 +268,7 @@ class DefaultOrphanSweeperTest {
   }
 
   @Test
+  @DisplayName("rule 1/3: a reference outside the store fails the sweep by default")
   void refusesToSweepWhenAReferencedLocationIsOutsideTheStore() {
     List<String> live = commitFiles(T, "a.parquet");
     writeFiles(T, "orphan.parquet");
@@ -277,6 +289,7 @@ class DefaultOrphanSweeperTest {
   }
 
   @Test
+  @DisplayName("rule 4: a file committed between the valid set and the deletion survives")
   void keepsAFileCommittedBetweenTheValidSetAndTheDeletion() {
     commitFiles(T, "a.parquet");
     String lateCommit = writeFiles(T, "late.parquet").get(0);
@@ -293,13 +306,14 @@ class DefaultOrphanSweeperTest {
     SweepResult r = sweeper.sweep(T).execute();
 
     assertThat(catalog.loads() - before).isEqualTo(2);
-    assertThat(r.orphans()).containsExactly(store.location(orphan));
+    assertThat(r.orphanSample()).containsExactly(store.location(orphan));
     assertThat(exists(lateCommit)).isTrue();
     assertThat(exists(orphan)).isFalse();
     assertThat(catalog.loadTable(T).liveFiles()).extracting(DataFile::location).contains(store.location(lateCommit));
   }
 
   @Test
+  @DisplayName("rule 5: files named by a pending compaction checkpoint survive")
   void keepsOutputsOfAPendingCompactionButNotOfACompletedOne() {
     commitFiles(T, "a.parquet");
     String pendingOutput = writeFiles(T, "compacted-pending.parquet").get(0);
@@ -317,7 +331,7 @@ class DefaultOrphanSweeperTest {
     SweepResult r = sweeper.sweep(T).execute();
 
     assertThat(exists(pendingOutput)).isTrue();
-    assertThat(r.orphans()).containsExactlyInAnyOrderElementsOf(locations(List.of(completedOutput, siblingOutput)));
+    assertThat(r.orphanSample()).containsExactlyInAnyOrderElementsOf(locations(List.of(completedOutput, siblingOutput)));
   }
 
   @Test
@@ -367,7 +381,7 @@ class DefaultOrphanSweeperTest {
 
     SweepResult r = lossySweeper.sweep(T).execute();
 
-    assertThat(r.orphans()).containsExactly(store.location(orphan));
+    assertThat(r.orphanSample()).containsExactly(store.location(orphan));
     assertThat(live).allMatch(this::exists);
     assertTableIntact(T, live);
   }
@@ -375,6 +389,7 @@ class DefaultOrphanSweeperTest {
   // ---------------------------------------------------------------------------------------- settings
 
   @Test
+  @DisplayName("rule 8: a grace period below the 1 h floor is refused")
   void refusesAGracePeriodBelowTheFloorNamingValueFloorAndFix() {
     assertThatThrownBy(() -> sweeper.sweep(T).olderThan(Duration.ofMinutes(30)))
         .isInstanceOf(IllegalArgumentException.class)
@@ -419,7 +434,9 @@ class DefaultOrphanSweeperTest {
 
     assertThat(store.deleteCalls()).extracting(List::size).containsExactly(1000, 1000, 500);
     assertThat(r.filesDeleted()).isEqualTo(2_500);
-    assertThat(r.orphans()).hasSize(2_500);
+    assertThat(r.orphansIdentified()).isEqualTo(2_500);
+    assertThat(r.orphanSample()).as("a bounded sample, the first in key order")
+        .containsExactlyElementsOf(locations(orphans.subList(0, SweepResult.SAMPLE_LIMIT)));
     assertThat(orphans).noneMatch(this::exists);
     assertTableIntact(T, live);
     Checkpoint progress = checkpoints.get("sweep/" + T.path()).orElseThrow();
@@ -429,6 +446,7 @@ class DefaultOrphanSweeperTest {
   }
 
   @Test
+  @DisplayName("rule 7: deleted count is exact; failed deletes are reported and retried next run")
   void reportsFailedDeletesWithoutCountingThemAndTheNextRunDeletesThem() {
     commitFiles(T, "a.parquet");
     List<String> orphans = writeFiles(T, "o1.parquet", "o2.parquet", "o3.parquet", "o4.parquet");
@@ -445,7 +463,7 @@ class DefaultOrphanSweeperTest {
 
     assertThat(first.filesDeleted()).isEqualTo(2);
     assertThat(first.bytesFreed()).isEqualTo(contentLength(orphans.get(0)) + contentLength(orphans.get(2)));
-    assertThat(first.failed()).containsOnlyKeys(locations(new ArrayList<>(stubborn)))
+    assertThat(first.failedSample()).containsOnlyKeys(locations(new ArrayList<>(stubborn)))
         .containsValue("AccessDenied: simulated");
     assertThat(stubborn).allMatch(this::exists);
     assertThat(counter("deletion.failures")).isEqualTo(2);
@@ -454,7 +472,7 @@ class DefaultOrphanSweeperTest {
     SweepResult next = sweeper.sweep(T).execute();
 
     assertThat(next.filesDeleted()).isEqualTo(2);
-    assertThat(next.failed()).isEmpty();
+    assertThat(next.failedSample()).isEmpty();
     assertThat(orphans).noneMatch(this::exists);
   }
 
@@ -486,7 +504,7 @@ class DefaultOrphanSweeperTest {
     SweepResult resumed = sweeper.sweep(T).batchSize(10).execute();
 
     assertThat(catalog.loads() - loadsBefore).as("a resumed sweep builds a fresh valid set").isEqualTo(2);
-    assertThat(resumed.orphans()).containsExactlyElementsOf(locations(orphans.subList(10, 25)));
+    assertThat(resumed.orphanSample()).containsExactlyElementsOf(locations(orphans.subList(10, 25)));
     assertThat(resumed.filesDeleted()).isEqualTo(15);
     assertThat(orphans).noneMatch(this::exists);
     assertTableIntact(T, live);
@@ -497,10 +515,11 @@ class DefaultOrphanSweeperTest {
     SweepResult afterwards = sweeper.sweep(T).execute();
     assertThat(afterwards.filesScanned()).as("a completed sweep is not resumed: the next lists everything")
         .isEqualTo(afterwards.referencedFiles());
-    assertThat(afterwards.orphans()).isEmpty();
+    assertThat(afterwards.orphanSample()).isEmpty();
   }
 
   @Test
+  @DisplayName("rule 1: keys with space, colon, percent, equals, tilde and non-ASCII")
   void handlesKeysWithSpecialCharacters() {
     List<String> names = List.of("with space.parquet", "colon:x.parquet", "pct%20literal.parquet",
         "eq=1.parquet", "tilde~x.parquet", "caf\u00e9.parquet", "full\uff01width.parquet",
@@ -517,7 +536,7 @@ class DefaultOrphanSweeperTest {
 
     SweepResult r = sweeper.sweep(T).execute();
 
-    assertThat(r.orphans()).containsExactlyInAnyOrderElementsOf(locations(expected));
+    assertThat(r.orphanSample()).containsExactlyInAnyOrderElementsOf(locations(expected));
     assertThat(r.filesDeleted()).isEqualTo(expected.size());
     assertThat(orphans).noneMatch(this::exists);
     assertThat(live).allMatch(this::exists);
@@ -541,7 +560,322 @@ class DefaultOrphanSweeperTest {
     assertThat(registry.get("lifecycle.sweep.duration").tag("table", "t").timer().count()).isEqualTo(2);
   }
 
+  // ------------------------------------------------------------------------- the safety rules
+
+  @Test
+  @DisplayName("rule 1: a bare path, its file: form and its percent-encoded file:/// form are one file")
+  void treatsABarePathItsFileFormAndItsPercentEncodedFormAsOneFile() {
+    List<String> live = commitFiles(T, "with space.parquet", "colon:x.parquet", "pct%x.parquet", "eq=1.parquet",
+        "tilde~x.parquet", "plain.parquet");
+    String orphan = writeFiles(T, "orphan with space.parquet").get(0);
+    Set<String> liveLocations = Set.copyOf(locations(live));
+    // The catalog spells each data file another way: alternately a bare path and a percent-encoded URI.
+    catalog.rewriteReferenced(refs -> {
+      Set<String> out = new HashSet<>();
+      int i = 0;
+      for (String ref : refs) {
+        if (!liveLocations.contains(ref)) {
+          out.add(ref);
+          continue;
+        }
+        Path file = root.resolve(store.keyOf(ref).orElseThrow());
+        out.add(i++ % 2 == 0 ? file.toString() : file.toUri().toString());
+      }
+      return out;
+    });
+    assertThat(catalog.loadTable(T).referencedLocations()).anyMatch(l -> l.startsWith("/"))
+        .anyMatch(l -> l.startsWith("file:///") && l.contains("%20"));
+
+    SweepResult r = sweeper.sweep(T).execute();
+
+    assertThat(r.orphanSample()).containsExactly(store.location(orphan));
+    assertThat(live).allMatch(this::exists);
+    assertThat(r.prefixMismatches()).isZero();
+  }
+
+  @Test
+  @DisplayName("rule 1: a scheme or authority the listing does not use fails the sweep, listing each pair")
+  void failsOnAPrefixMismatchByDefaultNamingEveryConflictingPair() {
+    List<String> live = commitFiles(T, "a.parquet", "b.parquet");
+    String orphan = writeFiles(T, "orphan.parquet").get(0);
+    String otherHost = "file://otherhost" + root.resolve(live.get(0));
+    String hdfs = "hdfs://nn:8020" + root.resolve(live.get(1));
+    catalog.rewriteReferenced(refs -> replaceLive(refs, live, List.of(otherHost, hdfs)));
+
+    assertThatThrownBy(() -> sweeper.sweep(T).execute())
+        .isInstanceOf(IncompleteValidSetException.class)
+        .hasMessageContaining("valid set: file://otherhost vs listing: file:")
+        .hasMessageContaining("valid set: hdfs://nn:8020 vs listing: file:")
+        .hasMessageContaining(otherHost)
+        .hasMessageContaining("sweep.prefix_mismatch_mode")
+        .hasMessageContaining("Nothing was deleted");
+
+    assertThat(store.deleteCalls()).isEmpty();
+    assertThat(exists(orphan)).isTrue();
+    assertThat(live).allMatch(this::exists);
+  }
+
+  @Test
+  @DisplayName("rule 1: prefix-mismatch mode ignore keeps the mismatched files but does not count them")
+  void ignoreModeKeepsFilesAtMismatchedPathsWithoutCountingThemAsReferences() {
+    List<String> live = commitFiles(T, "a.parquet", "b.parquet");
+    String orphan = writeFiles(T, "orphan.parquet").get(0);
+    String hdfs = "hdfs://nn" + root.resolve(live.get(0));
+    catalog.rewriteReferenced(refs -> replaceLive(refs, live.subList(0, 1), List.of(hdfs)));
+
+    SweepResult r = sweeper.sweep(T).prefixMismatchMode(PrefixMismatchMode.IGNORE).execute();
+
+    assertThat(r.orphanSample()).containsExactly(store.location(orphan));
+    assertThat(r.prefixMismatches()).isEqualTo(1);
+    assertThat(live).allMatch(this::exists);
+
+    // A table none of whose references are spelled the store's way has, for this store, an empty valid set.
+    catalog.rewriteReferenced(refs -> refs.stream().map(l -> "hdfs://nn" + root.resolve(store.keyOf(l).orElseThrow()))
+        .collect(Collectors.toSet()));
+    String orphan2 = writeFiles(T, "orphan2.parquet").get(0);
+    assertThatThrownBy(() -> sweeper.sweep(T).prefixMismatchMode(PrefixMismatchMode.IGNORE).execute())
+        .isInstanceOf(IncompleteValidSetException.class)
+        .hasMessageContaining("references no file in this store");
+    assertThat(exists(orphan2)).isTrue();
+  }
+
+  @Test
+  @DisplayName("rule 1: prefix-mismatch mode treat-as-equal counts mismatched references as the store's")
+  void treatAsEqualModeCountsMismatchedReferencesAsTheStoresOwn() {
+    List<String> live = commitFiles(T, "a.parquet", "b.parquet");
+    String orphan = writeFiles(T, "orphan.parquet").get(0);
+    Set<String> referenced = catalog.loadTable(T).referencedLocations();
+    catalog.rewriteReferenced(refs -> refs.stream().map(l -> "s3a://alias" + root.resolve(store.keyOf(l).orElseThrow()))
+        .collect(Collectors.toSet()));
+    DefaultOrphanSweeper configured = new DefaultOrphanSweeper(store, catalog, checkpoints,
+        sweepConfig(true, PrefixMismatchMode.TREAT_AS_EQUAL), clock, registry);
+
+    SweepResult r = configured.sweep(T).execute();
+
+    assertThat(r.orphanSample()).containsExactly(store.location(orphan));
+    assertThat(r.referencedFiles()).isEqualTo(referenced.size());
+    assertThat(r.prefixMismatches()).isEqualTo(referenced.size());
+    assertThat(live).allMatch(this::exists);
+    catalog.resetReferenced();
+    assertTableIntact(T, live);
+  }
+
+  @Test
+  @DisplayName("rule 3: an unreadable (corrupt) manifest list fails the sweep and deletes nothing")
+  void refusesToSweepWhenAManifestListIsCorrupt() {
+    List<String> live = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      live.addAll(commitFiles(T, "f" + i + ".parquet"));
+    }
+    String orphan = writeFiles(T, "orphan.parquet").get(0);
+    List<String> metadata = catalog.loadTable(T).referencedLocations().stream()
+        .map(l -> store.keyOf(l).orElseThrow())
+        .filter(k -> k.startsWith(T.path() + "/_lifecycle/") && !VERSION_DOC.matcher(k).find())
+        .collect(Collectors.toList());
+    for (String key : metadata) {
+      store.put(key, "{not json".getBytes(StandardCharsets.UTF_8));
+    }
+
+    assertThatThrownBy(() -> sweeper.sweep(T).execute()).isInstanceOf(IncompleteValidSetException.class)
+        .hasMessageContaining("corrupt");
+
+    assertThat(store.deleteCalls()).isEmpty();
+    assertThat(exists(orphan)).isTrue();
+    assertThat(live).allMatch(this::exists);
+  }
+
+  @Test
+  @DisplayName("rule 4: revalidation is on by default and can be turned off (one catalog load, no second look)")
+  void revalidationCanBeTurnedOffAndThenTheCatalogIsReadOnce() {
+    commitFiles(T, "a.parquet");
+    String orphan = writeFiles(T, "orphan.parquet").get(0);
+    assertThat(LifecycleConfig.Sweep.DEFAULTS.revalidate()).isTrue();
+    int before = catalog.loads();
+
+    SweepResult r = sweeper.sweep(T).revalidate(false).execute();
+
+    assertThat(catalog.loads() - before).isEqualTo(1);
+    assertThat(r.orphanSample()).containsExactly(store.location(orphan));
+    assertThat(exists(orphan)).isFalse();
+
+    String orphan2 = writeFiles(T, "orphan2.parquet").get(0);
+    DefaultOrphanSweeper configured = new DefaultOrphanSweeper(store, catalog, checkpoints,
+        sweepConfig(false, PrefixMismatchMode.FAIL), clock, registry);
+    int beforeConfigured = catalog.loads();
+    configured.sweep(T).execute();
+    assertThat(catalog.loads() - beforeConfigured).as("sweep.revalidate = false").isEqualTo(1);
+    assertThat(exists(orphan2)).isFalse();
+  }
+
+  @Test
+  @DisplayName("rule 5: a stager spool placed in a hidden directory of the table survives, however old")
+  void keepsAStagerSpoolPlacedInAHiddenDirectoryOfTheTable() {
+    commitFiles(T, "a.parquet");
+    String spoolSegment = put(T.path() + "/.spool/segment-000001.log");
+    String spoolIndex = put(T.path() + "/.spool/index/state.json");
+    String orphan = writeFiles(T, "orphan.parquet").get(0);
+
+    SweepResult r = sweeper.sweep(T).execute();
+
+    assertThat(r.orphanSample()).containsExactly(store.location(orphan));
+    assertThat(List.of(spoolSegment, spoolIndex)).allMatch(this::exists);
+  }
+
+  @Test
+  @DisplayName("rule 6: checkpoints kept under _checkpoints/ inside a table survive; a look-alike does not")
+  void keepsCheckpointObjectsButNotLookAlikeNames() {
+    commitFiles(T, "a.parquet");
+    String checkpoint = put(T.path() + "/_checkpoints/compaction/x.json");
+    String lookAlike = put(T.path() + "/_checkpoints_old/x.json");
+    String tmpPrefix = put(T.path() + "/data/" + PARTITION + "/tmp.parquet");
+
+    SweepResult r = sweeper.sweep(T).execute();
+
+    assertThat(r.orphanSample()).containsExactlyInAnyOrderElementsOf(locations(List.of(lookAlike, tmpPrefix)));
+    assertThat(exists(checkpoint)).isTrue();
+  }
+
+  @Test
+  @DisplayName("rule 7: the listener sees every orphan, deletion and failure; a throwing listener changes nothing")
+  void listenerReceivesEveryOrphanDeletionAndFailureAndCannotBreakTheSweep() {
+    commitFiles(T, "a.parquet");
+    List<String> orphans = writeFiles(T, "o1.parquet", "o2.parquet", "o3.parquet");
+    store.onDelete((call, keys, real) -> {
+      List<String> allowed = keys.stream().filter(k -> !k.equals(orphans.get(1))).collect(Collectors.toList());
+      DeleteResult done = real.delete(allowed);
+      return new DeleteResult(done.deleted(), Map.of(orphans.get(1), "SlowDown: simulated"));
+    });
+    List<String> seen = new ArrayList<>();
+    List<String> deleted = new ArrayList<>();
+    Map<String, String> failed = new HashMap<>();
+
+    SweepResult r = sweeper.sweep(T).listener(new SweepListener() {
+      @Override
+      public void orphan(String location, long sizeBytes, Instant lastModified) {
+        seen.add(location);
+        throw new IllegalStateException("listener bug");
+      }
+
+      @Override
+      public void deleted(String location, long sizeBytes) {
+        deleted.add(location);
+      }
+
+      @Override
+      public void deleteFailed(String location, String reason) {
+        failed.put(location, reason);
+      }
+    }).execute();
+
+    assertThat(seen).containsExactlyElementsOf(locations(orphans));
+    assertThat(deleted).containsExactlyElementsOf(locations(List.of(orphans.get(0), orphans.get(2))));
+    assertThat(failed).containsExactly(Map.entry(store.location(orphans.get(1)), "SlowDown: simulated"));
+    assertThat(r.filesDeleted()).isEqualTo(deleted.size());
+    assertThat(r.deleteFailures()).isEqualTo(1);
+    assertThat(r.failedSample()).isEqualTo(failed);
+    assertThat(exists(orphans.get(1))).isTrue();
+  }
+
+  @Test
+  @DisplayName("rule 8: a grace period below one hour is accepted only when the floor is lowered explicitly")
+  void acceptsAGracePeriodBelowTheDefaultFloorOnlyWhenTheFloorIsLowered() {
+    commitFiles(T, "a.parquet");
+    String orphan = writeFiles(T, "orphan.parquet").get(0);
+    ageOf(orphan, Duration.ofMinutes(20));
+    assertThatThrownBy(() -> new LifecycleConfig.Sweep(Duration.ofMinutes(10), Duration.ofHours(1), 1000, false, DAY))
+        .hasMessageContaining("sweep.grace_period_hours");
+    DefaultOrphanSweeper lowered = new DefaultOrphanSweeper(store, catalog, checkpoints,
+        new LifecycleConfig.Sweep(DAY, Duration.ZERO, 1000, false, DAY), clock, registry);
+
+    SweepResult r = lowered.sweep(T).olderThan(Duration.ofMinutes(10)).execute();
+
+    assertThat(r.orphanSample()).containsExactly(store.location(orphan));
+    assertThat(exists(orphan)).isFalse();
+  }
+
+  // ------------------------------------------------------------------------------------------- scale
+
+  @Test
+  void spillsTheValidSetAndCandidatesToDiskAndKeepsTheResultBounded(@TempDir Path spill) {
+    List<String> live = new ArrayList<>();
+    for (int c = 0; c < 4; c++) {
+      List<DataFile> files = new ArrayList<>();
+      for (int i = 0; i < 150; i++) {
+        String key = writeDirectly(String.format("%s/data/%s/live-%d-%03d.parquet", T.path(), PARTITION, c, i));
+        live.add(key);
+        files.add(dataFile(key));
+      }
+      catalog.loadTable(T).commitAppend("bulk-" + c, files);
+    }
+    List<String> orphans = new ArrayList<>();
+    for (int i = 0; i < 1_500; i++) {
+      orphans.add(writeDirectly(String.format("%s/data/%s/orphan-%05d.parquet", T.path(), PARTITION, i)));
+    }
+    AtomicLong heard = new AtomicLong();
+    DefaultOrphanSweeper small = new DefaultOrphanSweeper(store, catalog, checkpoints,
+        new LifecycleConfig.Sweep(DAY, Duration.ofHours(1), 1000, false, DAY, true, PrefixMismatchMode.FAIL, spill),
+        clock, registry).runBytes(2048);
+    List<String> expected = new ArrayList<>(unreferencedMetadata(T));
+    expected.addAll(orphans);
+    int streamedBefore = catalog.streamedValidSets();
+
+    SweepResult r = small.sweep(T).listener(new SweepListener() {
+      @Override
+      public void orphan(String location, long sizeBytes, Instant lastModified) {
+        heard.incrementAndGet();
+      }
+    }).execute();
+
+    assertThat(catalog.streamedValidSets() - streamedBefore).as("both valid sets streamed from the manifests")
+        .isEqualTo(2);
+    assertThat(r.orphansIdentified()).isEqualTo(expected.size());
+    assertThat(heard.get()).isEqualTo(expected.size());
+    assertThat(r.orphanSample()).as("the first orphans in key order: superseded metadata, then data")
+        .containsExactlyElementsOf(locations(expected.subList(0, SweepResult.SAMPLE_LIMIT)));
+    assertThat(r.filesDeleted()).isEqualTo(expected.size());
+    assertThat(r.referencedFiles()).isEqualTo(catalog.loadTable(T).referencedLocations().size());
+    assertThat(orphans).noneMatch(this::exists);
+    assertTableIntact(T, live);
+    try (var left = Files.list(spill)) {
+      assertThat(left).as("spilled runs and candidate files are deleted").isEmpty();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  void streamedReferencesOfTheManifestCatalogEqualItsReferencedSet() {
+    for (int i = 0; i < 6; i++) {
+      commitFiles(T, "f" + i + ".parquet");
+    }
+    CatalogTable t = catalog.loadTable(T);
+    t.commitDropPartitions(List.of(PARTITION));
+    commitFiles(T, "after-drop.parquet");
+    t.refresh();
+    t.expireSnapshots(3, clock.instant().plusSeconds(1), Set.of());
+    CatalogTable fresh = new ManifestCatalog(store, clock).loadTable(T);
+    List<String> streamed = new ArrayList<>();
+
+    fresh.forEachReferencedLocation(streamed::add);
+
+    assertThat(new HashSet<>(streamed)).isEqualTo(fresh.referencedLocations());
+  }
+
   // --------------------------------------------------------------------------------------------- helpers
+
+  private LifecycleConfig.Sweep sweepConfig(boolean revalidate, PrefixMismatchMode mode) {
+    return new LifecycleConfig.Sweep(DAY, Duration.ofHours(1), 1000, false, DAY, revalidate, mode, null);
+  }
+
+  /** The references with the locations of {@code keys} replaced by {@code replacements}, in order. */
+  private Set<String> replaceLive(Set<String> refs, List<String> keys, List<String> replacements) {
+    Set<String> out = new HashSet<>(refs);
+    for (int i = 0; i < keys.size(); i++) {
+      assertThat(out.remove(store.location(keys.get(i)))).as(keys.get(i)).isTrue();
+      out.add(replacements.get(i));
+    }
+    return out;
+  }
 
   private List<String> commitFiles(TableId table, String... names) {
     List<String> keys = writeFiles(table, names);
