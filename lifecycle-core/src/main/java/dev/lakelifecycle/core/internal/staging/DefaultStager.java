@@ -70,7 +70,9 @@ import org.slf4j.LoggerFactory;
  * records the store root it stages for; opening it for another store is refused. At start-up the stager also
  * adopts the spools of other writer ids under the same {@code staging.directory} that no live stager holds
  * (e.g. left by a crashed instance with a random writer id): it flushes their records, under their own commit
- * keys, in the background, then deletes them.
+ * keys, in the background, then deletes them. Its own recovered records (complete records kept, a torn tail cut
+ * off, committed ranges skipped) are flushed in the background too when {@code staging.background_flush} is on,
+ * otherwise by the next flush the caller triggers or by {@link #close()}; they count toward the guardrails at once.
  *
  * <p><b>Flushing.</b> A table flushes when its staged rows, spool bytes or oldest record's age reach its
  * thresholds ({@link LifecycleConfig.Staging#flushFor}), on {@link #flush}, {@link #flushAll}, {@link #flushDue}
@@ -190,14 +192,16 @@ public final class DefaultStager implements Stager {
       Gauge.builder("lifecycle.staging.disk.usage", this, DefaultStager::diskBytes).tag("component", "total")
           .baseUnit("bytes").description("Bytes of all spool segment files of this stager on local disk")
           .strongReference(true).register(this.registry);
+      // Adopted spools and (with background flushing) recovered records drain in the background: the
+      // constructor must not wait for storage. With background flushing off, recovered records are flushed by the
+      // caller's next flush, due check or append, or by close().
+      flusher.execute(() -> adoptSiblings(parent));
       if (config.backgroundFlush()) {
         flusher.scheduleWithFixedDelay(this::checkAges, 1, 1, TimeUnit.SECONDS);
-      }
-      // Recovered records and adopted spools drain in the background: the constructor must not wait for storage.
-      flusher.execute(() -> adoptSiblings(parent));
-      for (TableStage s : tables.values()) {
-        if (s.hasQueued()) {
-          requestFlush(s);
+        for (TableStage s : tables.values()) {
+          if (s.hasQueued()) {
+            requestFlush(s);
+          }
         }
       }
     }
