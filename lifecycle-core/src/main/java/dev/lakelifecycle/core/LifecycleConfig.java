@@ -23,22 +23,115 @@ import java.util.TreeMap;
 public final class LifecycleConfig {
 
   /**
-   * {@code [staging]}: when a table's staged batches are flushed to Parquet.
+   * {@code [staging]}: the durable local spool in front of Parquet writes, its guardrails, and when a table's
+   * staged batches are flushed. Keys after {@code table_overrides} were added with the durable spool; the
+   * four-argument constructor keeps their defaults.
    *
    * @param flushMaxRows {@code staging.flush_max_rows}: flush a table at this many staged rows; default 500,000
-   * @param flushMaxBytes {@code staging.flush_max_bytes}: flush at this many staged (in-memory) bytes; default 64 MiB
+   * @param flushMaxBytes {@code staging.flush_max_bytes}: flush at this many staged (spooled) bytes; default 64 MiB
    * @param flushMaxAge {@code staging.flush_max_age_ms}: flush when the oldest staged batch is this old; default 60 s
    * @param tableOverrides per-table flush thresholds keyed by {@code tenant/dataset/table}
    *     ({@code [[staging.table_overrides]]}); a table without one uses the values above
+   * @param directory {@code staging.directory}: the local directory holding the spool; {@code null} (default)
+   *     means {@code <java.io.tmpdir>/lake-lifecycle-staging/<hash of the store root>}, which survives a process
+   *     crash but, on a tmpfs or a host that clears its temporary directory, not a reboot: set it in production
+   *     to a directory on a persistent local disk, outside the object store's root
+   * @param maxTableBytes {@code staging.max_dataset_bytes}: spooled bytes one table may hold; default 512 MiB
+   * @param maxTotalBytes {@code staging.max_total_bytes}: spooled bytes all tables together may hold; 0
+   *     (default) means no limit beyond the per-table one
+   * @param maxPending {@code staging.max_pending}: staged batches one table may hold; default 10,000
+   * @param fullPolicy {@code staging.full_policy}: {@code block} (default) or {@code reject}, what an append does
+   *     when a guardrail is reached
+   * @param blockTimeout {@code staging.block_timeout_ms}: how long a blocked append waits for room before it
+   *     fails; default 30 s
+   * @param durability {@code staging.durability}: {@code group} (default: concurrent appends share one fsync,
+   *     each returns after its group's) or {@code batch} (one fsync per append)
+   * @param backgroundFlush {@code staging.background_flush}: whether a table that reached a threshold is flushed
+   *     by the stager's own thread (default {@code true}, so appends never wait for the object store) or by the
+   *     appending thread before its {@code append} returns
+   * @param retryInitialBackoff {@code staging.retry_initial_backoff_ms}: the wait before a failed background flush
+   *     is retried; doubled per failure, with full jitter; default 1 s
+   * @param retryMaxBackoff {@code staging.retry_max_backoff_ms}: the cap of that wait; default 60 s
    */
-  public record Staging(long flushMaxRows, long flushMaxBytes, Duration flushMaxAge, Map<String, Flush> tableOverrides) {
+  public record Staging(long flushMaxRows, long flushMaxBytes, Duration flushMaxAge, Map<String, Flush> tableOverrides,
+      java.nio.file.Path directory, long maxTableBytes, long maxTotalBytes, int maxPending, FullPolicy fullPolicy,
+      Duration blockTimeout, Durability durability, boolean backgroundFlush, Duration retryInitialBackoff,
+      Duration retryMaxBackoff) {
     public static final Staging DEFAULTS = new Staging(500_000, 64L << 20, Duration.ofSeconds(60), Map.of());
+
+    /** What an append does when a guardrail is reached. */
+    public enum FullPolicy {
+      /** Wait up to {@code staging.block_timeout_ms} for flushes to make room, then fail. */
+      BLOCK,
+      /** Fail at once. */
+      REJECT
+    }
+
+    /** When an append's spool write is forced to disk. */
+    public enum Durability {
+      /** Appends in flight together share one fsync; each returns after the fsync that covers it. */
+      GROUP,
+      /** Every append forces its own write. */
+      BATCH
+    }
 
     public Staging {
       positive("staging.flush_max_rows", flushMaxRows);
       positive("staging.flush_max_bytes", flushMaxBytes);
       positive("staging.flush_max_age_ms", flushMaxAge);
       tableOverrides = Map.copyOf(tableOverrides);
+      positive("staging.max_dataset_bytes", maxTableBytes);
+      if (maxTotalBytes < 0) {
+        throw invalid("staging.max_total_bytes", maxTotalBytes, "an integer >= 0 (0: no total limit)");
+      }
+      positive("staging.max_pending", maxPending);
+      if (fullPolicy == null) {
+        throw invalid("staging.full_policy", null, "block or reject");
+      }
+      nonNegative("staging.block_timeout_ms", blockTimeout);
+      if (durability == null) {
+        throw invalid("staging.durability", null, "group or batch");
+      }
+      positive("staging.retry_initial_backoff_ms", retryInitialBackoff);
+      positive("staging.retry_max_backoff_ms", retryMaxBackoff);
+      if (retryMaxBackoff.compareTo(retryInitialBackoff) < 0) {
+        throw invalid("staging.retry_max_backoff_ms", retryMaxBackoff.toMillis(),
+            "a duration >= staging.retry_initial_backoff_ms (" + retryInitialBackoff.toMillis() + ")");
+      }
+    }
+
+    /** The flush thresholds with every spool and guardrail setting at its default. */
+    public Staging(long flushMaxRows, long flushMaxBytes, Duration flushMaxAge, Map<String, Flush> tableOverrides) {
+      this(flushMaxRows, flushMaxBytes, flushMaxAge, tableOverrides, null, 512L << 20, 0, 10_000, FullPolicy.BLOCK,
+          Duration.ofSeconds(30), Durability.GROUP, true, Duration.ofSeconds(1), Duration.ofSeconds(60));
+    }
+
+    /** A copy with {@code staging.directory} set; {@code null} restores the derived default. */
+    public Staging withDirectory(java.nio.file.Path directory) {
+      return new Staging(flushMaxRows, flushMaxBytes, flushMaxAge, tableOverrides, directory, maxTableBytes,
+          maxTotalBytes, maxPending, fullPolicy, blockTimeout, durability, backgroundFlush, retryInitialBackoff,
+          retryMaxBackoff);
+    }
+
+    /** A copy with the guardrails and the policy applied when one is reached. */
+    public Staging withGuardrails(long maxTableBytes, long maxTotalBytes, int maxPending, FullPolicy fullPolicy,
+        Duration blockTimeout) {
+      return new Staging(flushMaxRows, flushMaxBytes, flushMaxAge, tableOverrides, directory, maxTableBytes,
+          maxTotalBytes, maxPending, fullPolicy, blockTimeout, durability, backgroundFlush, retryInitialBackoff,
+          retryMaxBackoff);
+    }
+
+    /** A copy with the durability policy and whether flushes run in the background. */
+    public Staging withDurability(Durability durability, boolean backgroundFlush) {
+      return new Staging(flushMaxRows, flushMaxBytes, flushMaxAge, tableOverrides, directory, maxTableBytes,
+          maxTotalBytes, maxPending, fullPolicy, blockTimeout, durability, backgroundFlush, retryInitialBackoff,
+          retryMaxBackoff);
+    }
+
+    /** A copy with the backoff of background flush retries. */
+    public Staging withRetryBackoff(Duration initial, Duration max) {
+      return new Staging(flushMaxRows, flushMaxBytes, flushMaxAge, tableOverrides, directory, maxTableBytes,
+          maxTotalBytes, maxPending, fullPolicy, blockTimeout, durability, backgroundFlush, initial, max);
     }
 
     /** The thresholds of one table: its override or the global values. */

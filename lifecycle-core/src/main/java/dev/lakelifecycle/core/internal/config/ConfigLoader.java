@@ -53,7 +53,9 @@ public final class ConfigLoader {
   private static final Map<String, List<String>> KEYS = new LinkedHashMap<>();
 
   static {
-    KEYS.put("staging", List.of("flush_max_rows", "flush_max_bytes", "flush_max_age_ms"));
+    KEYS.put("staging", List.of("flush_max_rows", "flush_max_bytes", "flush_max_age_ms", "directory",
+        "max_dataset_bytes", "max_total_bytes", "max_pending", "full_policy", "block_timeout_ms", "durability",
+        "background_flush", "retry_initial_backoff_ms", "retry_max_backoff_ms"));
     KEYS.put("compaction", List.of("target_file_size_bytes", "min_input_files", "max_wait_secs", "chunk_partitions",
         "max_chunk_retries", "interval_secs", "row_group_size_bytes", "fast_path_row_group_bytes", "memory_budget_bytes",
         "lease_duration_secs", "checkpoint_ttl_hours", "max_files_per_run", "max_bytes_per_run", "order"));
@@ -335,8 +337,23 @@ public final class ConfigLoader {
     long flushMaxBytes = integer(s, "staging.flush_max_bytes", stagingDefaults.flushMaxBytes());
     Duration flushMaxAge = duration(s, "staging.flush_max_age_ms", ChronoUnit.MILLIS, stagingDefaults.flushMaxAge());
     Map<String, LifecycleConfig.Flush> overrides = tableOverrides(s, flushMaxRows, flushMaxBytes, flushMaxAge);
+    Path directory = text(s, "staging.directory", null) == null ? stagingDefaults.directory()
+        : Path.of(text(s, "staging.directory", null));
+    long maxTableBytes = integer(s, "staging.max_dataset_bytes", stagingDefaults.maxTableBytes());
+    long maxTotalBytes = integer(s, "staging.max_total_bytes", stagingDefaults.maxTotalBytes());
+    int maxPending = intValue(s, "staging.max_pending", stagingDefaults.maxPending());
+    LifecycleConfig.Staging.FullPolicy fullPolicy =
+        choice(s, "staging.full_policy", LifecycleConfig.Staging.FullPolicy.class, stagingDefaults.fullPolicy());
+    Duration blockTimeout = duration(s, "staging.block_timeout_ms", ChronoUnit.MILLIS, stagingDefaults.blockTimeout());
+    LifecycleConfig.Staging.Durability durability =
+        choice(s, "staging.durability", LifecycleConfig.Staging.Durability.class, stagingDefaults.durability());
+    boolean backgroundFlush = bool(s, "staging.background_flush", stagingDefaults.backgroundFlush());
+    Duration retryInitial = duration(s, "staging.retry_initial_backoff_ms", ChronoUnit.MILLIS,
+        stagingDefaults.retryInitialBackoff());
+    Duration retryMax = duration(s, "staging.retry_max_backoff_ms", ChronoUnit.MILLIS, stagingDefaults.retryMaxBackoff());
     LifecycleConfig.Staging staging = attributed(byRecordKey,
-        () -> new LifecycleConfig.Staging(flushMaxRows, flushMaxBytes, flushMaxAge, overrides));
+        () -> new LifecycleConfig.Staging(flushMaxRows, flushMaxBytes, flushMaxAge, overrides, directory, maxTableBytes,
+            maxTotalBytes, maxPending, fullPolicy, blockTimeout, durability, backgroundFlush, retryInitial, retryMax));
 
     LifecycleConfig.Compaction cd = LifecycleConfig.Compaction.DEFAULTS;
     long target = integer(s, "compaction.target_file_size_bytes", cd.targetFileSizeBytes());
@@ -465,6 +482,38 @@ public final class ConfigLoader {
       }
     }
     throw v.invalid("age, bytes or files");
+  }
+
+  /** A non-blank string value, or {@code dflt} if the key is not set. */
+  private static String text(Sources s, String key, String dflt) {
+    Value v = s.values.get(key);
+    if (v == null) {
+      return dflt;
+    }
+    String t = v.node() != null ? (v.node().isTextual() ? v.node().textValue() : null) : v.raw();
+    if (t == null || t.isBlank()) {
+      throw v.invalid("a non-blank string");
+    }
+    return t.trim();
+  }
+
+  /** One of the constants of {@code type}, written in any case ({@code block}, {@code BLOCK}). */
+  private static <E extends Enum<E>> E choice(Sources s, String key, Class<E> type, E dflt) {
+    Value v = s.values.get(key);
+    if (v == null) {
+      return dflt;
+    }
+    String allowed = java.util.Arrays.stream(type.getEnumConstants()).map(e -> e.name().toLowerCase(Locale.ROOT))
+        .collect(Collectors.joining(" or "));
+    String t = v.node() != null ? (v.node().isTextual() ? v.node().textValue() : null) : v.raw();
+    if (t != null) {
+      for (E e : type.getEnumConstants()) {
+        if (e.name().equalsIgnoreCase(t.trim())) {
+          return e;
+        }
+      }
+    }
+    throw v.invalid(allowed);
   }
 
   private static boolean bool(Sources s, String key, boolean dflt) {

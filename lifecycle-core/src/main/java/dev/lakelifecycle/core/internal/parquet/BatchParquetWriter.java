@@ -69,32 +69,119 @@ public final class BatchParquetWriter {
    * @throws IllegalArgumentException if a non-nullable column holds a null; nothing is left at the key
    */
   public DataFile write(String key, TableSchema schema, String partition, List<RowSlice> slices) {
+    FileWriter w = open(key, schema, partition);
+    boolean done = false;
+    try {
+      for (RowSlice slice : slices) {
+        w.write(slice);
+      }
+      DataFile f = w.finish();
+      done = true;
+      return f;
+    } finally {
+      if (!done) {
+        w.abort();
+      }
+    }
+  }
+
+  /**
+   * Opens a streaming write of one object at {@code key}: rows are added slice by slice, so a caller streams
+   * batches from elsewhere (the staging spool) without holding them all. The writer buffers one row group of
+   * encoded pages. Not thread-safe; call {@link FileWriter#finish()} or {@link FileWriter#abort()} exactly once.
+   *
+   * @throws StorageException if the object cannot be created
+   */
+  public FileWriter open(String key, TableSchema schema, String partition) {
     StoreOutputFile out = new StoreOutputFile(store, key);
     RowWriteSupport support = new RowWriteSupport(schema, ParquetSchemas.toMessageType(schema),
         Map.of(WRITER_ID_METADATA, writerId));
-    RowCursor cursor = new RowCursor();
-    long rows = 0;
-    boolean published = false;
     try {
-      ParquetWriter<RowCursor> writer = WriterDefaults.apply(new Builder(out, support)).build();
-      // Not closed on failure on purpose: close() would publish a truncated object. abort() discards it.
-      for (RowSlice slice : slices) {
-        cursor.batch = slice.batch();
+      return new FileWriter(key, schema, partition, out, WriterDefaults.apply(new Builder(out, support)).build());
+    } catch (IOException e) {
+      abortQuietly(out);
+      throw storageFailure(key, e);
+    } catch (RuntimeException e) {
+      abortQuietly(out);
+      throw e;
+    }
+  }
+
+  /** One Parquet object being written; see {@link #open}. */
+  public final class FileWriter {
+    private final String key;
+    private final TableSchema schema;
+    private final String partition;
+    private final StoreOutputFile out;
+    private final ParquetWriter<RowCursor> writer;
+    private final RowCursor cursor = new RowCursor();
+    private long rows;
+    private boolean ended;
+
+    private FileWriter(String key, TableSchema schema, String partition, StoreOutputFile out,
+        ParquetWriter<RowCursor> writer) {
+      this.key = key;
+      this.schema = schema;
+      this.partition = partition;
+      this.out = out;
+      this.writer = writer;
+    }
+
+    /**
+     * Adds the rows of {@code slice}, in order. The slice's batch may be dropped once this returns.
+     *
+     * @throws StorageException if the store failed; then call {@link #abort()}
+     * @throws IllegalArgumentException if a non-nullable column holds a null; then call {@link #abort()}
+     */
+    public void write(RowSlice slice) {
+      cursor.batch = slice.batch();
+      try {
         for (int i = 0, n = slice.size(); i < n; i++) {
           cursor.row = slice.row(i);
           writer.write(cursor);
         }
-        rows += slice.size();
+      } catch (IOException e) {
+        throw storageFailure(key, e);
+      } finally {
+        cursor.batch = null;
       }
-      writer.close();
-      published = true;
-      ObjectInfo info = out.result();
-      return new DataFile(store.location(key), partition, info.size(), rows, writerId, clock.instant(),
-          columnStats(schema, writer.getFooter()));
-    } catch (IOException e) {
-      throw storageFailure(key, e);
-    } finally {
-      if (!published) {
+      rows += slice.size();
+    }
+
+    /** Rows written so far. */
+    public long rows() {
+      return rows;
+    }
+
+    /**
+     * Publishes the object.
+     *
+     * @return the file, with per-column statistics read from the written footer
+     * @throws StorageException if the object could not be published; nothing is left at the key
+     */
+    public DataFile finish() {
+      ended = true;
+      boolean published = false;
+      try {
+        writer.close();
+        published = true;
+        ObjectInfo info = out.result();
+        return new DataFile(store.location(key), partition, info.size(), rows, writerId, clock.instant(),
+            columnStats(schema, writer.getFooter()));
+      } catch (IOException e) {
+        throw storageFailure(key, e);
+      } finally {
+        if (!published) {
+          abortQuietly(out);
+        }
+      }
+    }
+
+    /** Discards the object; nothing is left at the key. Idempotent, and a no-op after {@link #finish()}. */
+    public void abort() {
+      if (!ended) {
+        ended = true;
+        // Not closed on purpose: close() would publish a truncated object. abort() discards it.
         abortQuietly(out);
       }
     }
@@ -162,6 +249,15 @@ public final class BatchParquetWriter {
       case BINARY -> HexFormat.of().formatHex(((Binary) value).getBytes());
       default -> String.valueOf(value);
     };
+  }
+
+  /**
+   * A batch that holds STRING (UTF-8) and BINARY values as byte ranges, so the writer hands them to Parquet
+   * without building a {@code String} or copying an array per value.
+   */
+  public interface BinaryColumns {
+    /** The value at {@code (column, row)} of a STRING or BINARY column, not null; must stay unchanged while written. */
+    Binary binary(int column, int row);
   }
 
   /** The row being written; one instance reused for every row so the hot path allocates nothing. */
@@ -258,8 +354,9 @@ public final class BatchParquetWriter {
           case LONG, TIMESTAMP -> rc.addLong(b.getLong(c, r));
           case FLOAT -> rc.addFloat(b.getFloat(c, r));
           case DOUBLE -> rc.addDouble(b.getDouble(c, r));
-          case STRING -> rc.addBinary(Binary.fromString(b.getString(c, r)));
-          case BINARY -> rc.addBinary(Binary.fromConstantByteArray(b.getBytes(c, r)));
+          case STRING -> rc.addBinary(b instanceof BinaryColumns bc ? bc.binary(c, r) : Binary.fromString(b.getString(c, r)));
+          case BINARY -> rc.addBinary(b instanceof BinaryColumns bc ? bc.binary(c, r)
+              : Binary.fromConstantByteArray(b.getBytes(c, r)));
         }
         rc.endField(names[c], c);
       }

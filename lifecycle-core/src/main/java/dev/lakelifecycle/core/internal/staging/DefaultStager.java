@@ -1,11 +1,13 @@
 package dev.lakelifecycle.core.internal.staging;
 
 import dev.lakelifecycle.api.DataFile;
+import dev.lakelifecycle.api.InvalidConfigurationException;
 import dev.lakelifecycle.api.LifecycleException;
 import dev.lakelifecycle.api.PartitionSpec;
 import dev.lakelifecycle.api.RecordBatch;
-import dev.lakelifecycle.api.RowBatch;
 import dev.lakelifecycle.api.SchemaMismatchException;
+import dev.lakelifecycle.api.StagerFullException;
+import dev.lakelifecycle.api.StorageException;
 import dev.lakelifecycle.api.TableId;
 import dev.lakelifecycle.api.TableSchema;
 import dev.lakelifecycle.api.TableSnapshot;
@@ -18,12 +20,20 @@ import dev.lakelifecycle.api.storage.ObjectStore;
 import dev.lakelifecycle.core.LifecycleConfig;
 import dev.lakelifecycle.core.internal.parquet.BatchParquetWriter;
 import dev.lakelifecycle.core.internal.parquet.RowSlice;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -32,56 +42,75 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The stager: holds appended batches per table and flushes each table to one Parquet file per partition touched,
- * committed with one idempotent catalog append.
+ * The stager: a durable local spool per table in front of Parquet writes, flushed to one Parquet file per
+ * partition touched and committed with one idempotent catalog append per flushed range.
  *
- * <p><b>Staged batches live in memory only.</b> {@code append} returns once the batch is accepted in this
- * process; a crash before the next successful flush loses it. The durable local spool (fsync before
- * {@code append} returns, recovery on restart) is a later change; until then {@link #close()} flushes
- * everything and logs at ERROR what it could not flush.
+ * <p><b>Durability.</b> {@code append} encodes the batch column-wise into one checksummed record
+ * ({@link SpoolCodec}), writes it to the table's spool segment and returns only once the record is forced to
+ * disk: under {@code staging.durability = group} (default) appends in flight together share one fsync done by a
+ * sync thread, under {@code batch} each append forces its own write. A batch whose {@code append} returned
+ * survives a crash of the process (and of the host, if the spool directory is on a persistent disk).
  *
- * <p>Behaviour:
- * <ul>
- *   <li>{@code append} checks the batch schema against the table's (naming every differing column) and that no
- *       row has a null partition timestamp. A {@link RowBatch} is immutable and kept as is; any other batch (an
- *       {@code ArrowBatch} over vectors the caller refills) is copied column-wise before {@code append} returns.
- *       When the table's thresholds ({@link LifecycleConfig.Staging#flushFor}: rows, estimated in-memory bytes,
- *       age of the oldest batch by the clock) are reached, the calling thread flushes the table. A failure of that
- *       flush does not fail the append (the batch was accepted; failing would invite a duplicate re-append): it
- *       is logged and counted, and the batches stay staged for the next flush.</li>
- *   <li>A flush takes the table's queued batches atomically (later appends go to the next flush), groups their
- *       rows by partition without copying them, writes {@code <table key>/data/<partition>/<writerId>-<uuid>.parquet}
- *       per partition and commits all files with one {@code commitAppend}. Its commit key is
- *       {@code <writerId>-<session>-<n>}: the session is random per stager instance, so that a writer id reused
- *       after a restart never collides with an earlier commit; {@code n} counts the table's flushes.</li>
- *   <li>A failed flush puts its batches back at the front of the queue, in order, and counts them as retried.
- *       The next flush retries exactly that range with the same commit key, so an append whose acknowledgement
- *       was lost is found ({@link CatalogTable#findAppend}) instead of being added twice. Files of a failed write
- *       are deleted; files offered to a commit whose outcome is unknown are kept and reused by the retry (deleting
- *       them could destroy committed data).</li>
- *   <li>Thread-safe: appends to any tables from any threads; flushes of different tables run in parallel, flushes
- *       of one table are serialised.</li>
- * </ul>
+ * <p><b>Spool directory.</b> {@code <staging.directory>/<writer id>/}, where {@code staging.directory} defaults to
+ * {@code <java.io.tmpdir>/lake-lifecycle-staging/<first 16 hex digits of SHA-256 of the store root URI>}. It must
+ * not be inside the object store's root (the orphan sweeper would see it): that is refused. The directory is
+ * locked while this stager is open; a second stager with the same writer id and directory is refused. It
+ * records the store root it stages for; opening it for another store is refused. At start-up the stager also
+ * adopts the spools of other writer ids under the same {@code staging.directory} that no live stager holds
+ * (e.g. left by a crashed instance with a random writer id): it flushes their records, under their own commit
+ * keys, in the background, then deletes them. Its own recovered records (complete records kept, a torn tail cut
+ * off, committed ranges skipped) are flushed in the background too when {@code staging.background_flush} is on,
+ * otherwise by the next flush the caller triggers or by {@link #close()}; they count toward the guardrails at once.
  *
- * <p>Metrics (tags {@code tenant}, {@code dataset}, {@code table}), named after the Timestore staging runbook's:
- * gauges {@code lifecycle.staging.queue.depth} ({@code metric=batches|rows}), {@code lifecycle.staging.queue.bytes}
- * (estimated heap bytes) and {@code lifecycle.staging.oldest.age} (seconds), all read when scraped; timer
- * {@code lifecycle.staging.flush.duration} and counters {@code lifecycle.staging.flush.batches} and
- * {@code lifecycle.staging.flush.rows} ({@code outcome=success|failure}); counter
- * {@code lifecycle.staging.retried.batches} (batches returned to the queue by a failed flush).
+ * <p><b>Flushing.</b> A table flushes when its staged rows, spool bytes or oldest record's age reach its
+ * thresholds ({@link LifecycleConfig.Staging#flushFor}), on {@link #flush}, {@link #flushAll}, {@link #flushDue}
+ * and {@link #close()}. By default ({@code staging.background_flush = true}) a table that reaches a threshold is
+ * flushed by the stager's flush thread, which also checks record ages every second; a failed background flush is
+ * retried after an exponential backoff with jitter ({@link RetryBackoff}). With background flushing off, the
+ * appending thread flushes before its {@code append} returns (a failure of that flush does not fail the append).
+ * A flush streams records from disk in ranges of at most the table's {@code max_rows}/{@code max_bytes}, so the
+ * heap it needs is bounded by configuration, not by the backlog. For each range it writes
+ * {@code <table>/data/<partition>/<writerId>-<uuid>.parquet} per partition touched, records the range as the
+ * spool's flush intent, and commits all files with one {@code commitAppend} keyed
+ * {@code <spool name>-<spool id>-<first seq>-<last seq>}: a key derived from the records alone, so it is the same
+ * after a restart. A failed range is retried with the same key; a restart that finds an intent asks
+ * {@link CatalogTable#findAppend} first, so a commit whose acknowledgement was lost is recognised instead of
+ * adding the rows twice. Committed segments are deleted.
+ *
+ * <p><b>Guardrails.</b> Per table {@code staging.max_dataset_bytes} of spool bytes and {@code staging.max_pending}
+ * batches; over all tables {@code staging.max_total_bytes} if set. Records recovered at start-up count. When an
+ * append would exceed one, {@code staging.full_policy = block} asks for a flush and waits up to
+ * {@code staging.block_timeout_ms} for room, {@code reject} refuses at once; a refusal is a
+ * {@link StagerFullException} and is counted by reason. A batch larger than a byte limit on its own is always
+ * refused (no wait could make room for it).
+ *
+ * <p><b>Schemas.</b> One schema per table: a batch whose schema differs from the table's is refused, naming every
+ * differing column. Schema evolution is not done by the stager: the {@code TableCatalog} API has no operation to
+ * change a table's schema, so a batch with an added column is refused like any other difference.
+ *
+ * <p>Thread-safe: appends to any tables from any threads (encoding runs in the appending threads, so it scales
+ * with them); flushes of different tables may run in parallel, flushes of one table are serialised.
  */
 public final class DefaultStager implements Stager {
   private static final Logger LOG = LoggerFactory.getLogger(DefaultStager.class);
   private static final Pattern WRITER_ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
   private static final long MICROS_PER_HOUR = 3_600_000_000L;
   private static final long MICROS_PER_DAY = 24 * MICROS_PER_HOUR;
+  /** Spool segments roll at this size; committed segments are deleted whole. */
+  static final long SEGMENT_BYTES = 64L << 20;
+  private static final String STORE_FILE = "store";
 
   private final ObjectStore store;
   private final TableCatalog catalog;
@@ -89,22 +118,43 @@ public final class DefaultStager implements Stager {
   private final Clock clock;
   private final MeterRegistry registry;
   private final String writerId;
-  private final String commitKeyPrefix;
   private final BatchParquetWriter writer;
+  private final Spool spool;
+  private final String commitKeyPrefix;
+  private final GroupSync sync;
+  private final RetryBackoff backoff;
+  private final ScheduledThreadPoolExecutor flusher;
   private final ConcurrentHashMap<TableId, TableStage> tables = new ConcurrentHashMap<>();
   private final Map<TableId, StagingMeters> meters = new ConcurrentHashMap<>();
   /** Appends stage under the read lock; close takes the write lock, so no append lands after close's flush. */
   private final ReadWriteLock closeLock = new ReentrantReadWriteLock();
+  private final ReentrantLock room = new ReentrantLock();
+  private final Condition roomFreed = room.newCondition();
+  /** Guarded by room. */
+  private long reservedTotal;
+  private volatile boolean closing;
   private boolean closed;
 
   /**
+   * Opens the stager's spool under {@code config.directory()} (see the class comment), recovers what it holds
+   * and starts flushing it in the background.
+   *
    * @param registry where the staging meters go; {@code null} records nothing
-   * @param writerId 1-64 characters of {@code A-Z a-z 0-9 _ . -}; names this writer in file names, commit keys
-   *     and {@link DataFile#writerId()}
+   * @param writerId 1-64 characters of {@code A-Z a-z 0-9 _ . -}; names this writer in file names, commit keys,
+   *     {@link DataFile#writerId()} and its spool directory
    * @throws IllegalArgumentException if {@code writerId} is invalid
+   * @throws InvalidConfigurationException if the spool directory is inside the store's root, holds data of another
+   *     store, or is held by another open stager
+   * @throws StorageException if the spool directory cannot be created or read
    */
   public DefaultStager(ObjectStore store, TableCatalog catalog, LifecycleConfig.Staging config, Clock clock,
       MeterRegistry registry, String writerId) {
+    this(store, catalog, config, clock, registry, writerId, null);
+  }
+
+  /** Opens the spool at {@code adopted} (already locked) instead of the stager's own: used to drain a sibling. */
+  private DefaultStager(ObjectStore store, TableCatalog catalog, LifecycleConfig.Staging config, Clock clock,
+      MeterRegistry registry, String writerId, Spool adopted) {
     this.store = Objects.requireNonNull(store, "store");
     this.catalog = Objects.requireNonNull(catalog, "catalog");
     this.config = Objects.requireNonNull(config, "config");
@@ -115,16 +165,185 @@ public final class DefaultStager implements Stager {
           + "' must be 1-64 characters of A-Z, a-z, 0-9, '_', '.', '-'");
     }
     this.writerId = writerId;
-    this.commitKeyPrefix = writerId + "-" + UUID.randomUUID().toString().substring(0, 8) + "-";
     this.writer = new BatchParquetWriter(store, writerId, clock);
+    this.backoff = new RetryBackoff(config.retryInitialBackoff(), config.retryMaxBackoff());
+    Path parent = stagingDirectory(store, config);
+    this.spool = adopted != null ? adopted : openOwnSpool(parent.resolve(writerId));
+    this.commitKeyPrefix = spool.dir.getFileName() + "-" + spool.id + "-";
+    this.sync = new GroupSync("lake-lifecycle-spool-sync-" + writerId);
+    ScheduledThreadPoolExecutor ex = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "lake-lifecycle-flush-" + writerId);
+      t.setDaemon(true);
+      return t;
+    });
+    ex.setRemoveOnCancelPolicy(true);
+    ex.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    this.flusher = ex;
+    try {
+      recover();
+    } catch (IOException | RuntimeException e) {
+      sync.close();
+      flusher.shutdownNow();
+      spool.close();
+      throw e instanceof LifecycleException le ? le : new StorageException(String.format(Locale.ROOT,
+          "Cannot recover the staging spool %s: %s (check the directory is readable and writable)", spool.dir, e), e);
+    }
+    if (adopted == null) {
+      Gauge.builder("lifecycle.staging.disk.usage", this, DefaultStager::diskBytes).tag("component", "total")
+          .baseUnit("bytes").description("Bytes of all spool segment files of this stager on local disk")
+          .strongReference(true).register(this.registry);
+      // Adopted spools and (with background flushing) recovered records drain in the background: the
+      // constructor must not wait for storage. With background flushing off, recovered records are flushed by the
+      // caller's next flush, due check or append, or by close().
+      flusher.execute(() -> adoptSiblings(parent));
+      if (config.backgroundFlush()) {
+        flusher.scheduleWithFixedDelay(this::checkAges, 1, 1, TimeUnit.SECONDS);
+        for (TableStage s : tables.values()) {
+          if (s.hasQueued()) {
+            requestFlush(s);
+          }
+        }
+      }
+    }
+  }
+
+  /** The directory holding the spools of all writer ids: configured, or derived from the store root. */
+  static Path stagingDirectory(ObjectStore store, LifecycleConfig.Staging config) {
+    Path dir = config.directory();
+    if (dir == null) {
+      try {
+        byte[] h = MessageDigest.getInstance("SHA-256").digest(store.root().toString().getBytes(StandardCharsets.UTF_8));
+        dir = Path.of(System.getProperty("java.io.tmpdir"), "lake-lifecycle-staging", HexFormat.of().formatHex(h, 0, 8));
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+      }
+    }
+    dir = dir.toAbsolutePath().normalize();
+    if ("file".equalsIgnoreCase(store.root().getScheme())) {
+      Path root = Path.of(store.root()).toAbsolutePath().normalize();
+      if (dir.startsWith(root)) {
+        throw new InvalidConfigurationException(String.format(Locale.ROOT,
+            "Invalid configuration: staging.directory = %s is inside the object store root %s; allowed: a local "
+                + "directory outside it (the orphan sweeper would delete the spool's files)", dir, root));
+      }
+    }
+    return dir;
+  }
+
+  private Spool openOwnSpool(Path dir) {
+    try {
+      Spool s = Spool.tryOpen(dir);
+      if (s == null) {
+        throw new InvalidConfigurationException(String.format(Locale.ROOT,
+            "Cannot open the staging spool %s: another stager holds it (one open Lifecycle per writer id and "
+                + "staging.directory: give each instance its own writerId, or close the other one first)", dir));
+      }
+      try {
+        checkStore(s);
+      } catch (RuntimeException | IOException e) {
+        s.close();
+        throw e;
+      }
+      return s;
+    } catch (IOException e) {
+      throw new StorageException(String.format(Locale.ROOT,
+          "Cannot open the staging spool %s: %s (check staging.directory is a writable local directory)", dir, e), e);
+    }
+  }
+
+  /** Records the store root in a new spool; refuses a spool that holds data of another store. */
+  private boolean checkStore(Spool s) throws IOException {
+    Path f = s.dir.resolve(STORE_FILE);
+    String root = store.root().toString();
+    if (!Files.exists(f)) {
+      Files.writeString(f, root + "\n", StandardCharsets.UTF_8);
+      return true;
+    }
+    String recorded = Files.readString(f, StandardCharsets.UTF_8).trim();
+    if (recorded.equals(root)) {
+      return true;
+    }
+    throw new InvalidConfigurationException(String.format(Locale.ROOT,
+        "Cannot open the staging spool %s for store %s: it holds data staged for store %s (point staging.directory "
+            + "elsewhere, or open it with that store so its data is flushed there)", s.dir, root, recorded));
+  }
+
+  /** Scans every table of the spool and queues its complete, uncommitted records. */
+  private void recover() throws IOException {
+    for (TableId id : spool.tables()) {
+      TableStage stage = stageOf(id);
+      TableSpool.ScanResult r = stage.spool.recover(stage::add);
+      TableSpool.State st = stage.spool.state();
+      if (st.hasIntent()) {
+        stage.retryRange(st.intentFirst(), st.intentLast());
+      }
+      room.lock();
+      try {
+        stage.reservedBytes += stage.stagedBytes();
+        stage.reservedBatches += stage.stagedBatches();
+        reservedTotal += stage.stagedBytes();
+      } finally {
+        room.unlock();
+      }
+      metersOf(stage).recovered(r.records(), r.tornRecords());
+      if (r.records() > 0 || r.tornRecords() > 0) {
+        LOG.info("Recovered the staging spool of {} in {}: {} batches ({} rows) to flush, {} torn records cut off{}",
+            id, stage.spool.dir, r.records(), stage.stagedRows(), r.tornRecords(),
+            st.hasIntent() ? ", an unconfirmed flush of records " + st.intentFirst() + "-" + st.intentLast() : "");
+      }
+    }
+  }
+
+  /** Drains spools of other writer ids that no live stager holds (e.g. left by a crashed instance). */
+  private void adoptSiblings(Path parent) {
+    List<Path> siblings;
+    try (Stream<Path> s = Files.list(parent)) {
+      siblings = s.filter(Files::isDirectory).filter(p -> !p.equals(spool.dir)).sorted().toList();
+    } catch (IOException e) {
+      LOG.warn("Could not list {} for staging spools left by other writers", parent, e);
+      return;
+    }
+    for (Path dir : siblings) {
+      try {
+        Spool other = Spool.tryOpen(dir);
+        if (other == null) {
+          continue;
+        }
+        DefaultStager drain;
+        try {
+          if (!store.root().toString().equals(readStore(other))) {
+            other.close();
+            continue;
+          }
+          drain = new DefaultStager(store, catalog, config, clock, null, writerId, other);
+        } catch (RuntimeException e) {
+          other.close();
+          throw e;
+        }
+        LOG.info("Adopting the staging spool {} left by another writer: flushing its records", dir);
+        drain.close();
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("Could not adopt the staging spool {}; it stays on disk and is tried again at the next start", dir, e);
+      }
+    }
+  }
+
+  private static String readStore(Spool s) throws IOException {
+    Path f = s.dir.resolve(STORE_FILE);
+    return Files.exists(f) ? Files.readString(f, StandardCharsets.UTF_8).trim() : "";
   }
 
   /**
    * {@inheritDoc}
    *
-   * <p>Returns once the batch is staged in memory (see the class comment), after flushing the table in this
-   * thread if that reached its thresholds. An empty batch is accepted and ignored.
+   * <p>Returns once the batch is durable in the spool (see the class comment). An empty batch is accepted and
+   * ignored. An {@code ArrowBatch}'s vectors are copied buffer by buffer, so the root may be refilled afterwards.
    *
+   * @throws StagerFullException if a guardrail refused the batch (at once under {@code reject}, after
+   *     {@code staging.block_timeout_ms} under {@code block}); nothing was staged
+   * @throws StorageException if the spool could not be written or forced (check the disk); the batch may or may not
+   *     be staged
+   * @throws IllegalArgumentException if a non-nullable column holds a null, or a batch encodes to more than 2 GiB
    * @throws IllegalStateException if the stager is closed
    */
   @Override
@@ -132,91 +351,249 @@ public final class DefaultStager implements Stager {
     Objects.requireNonNull(table, "table");
     Objects.requireNonNull(batch, "batch");
     TableStage stage = stage(table);
-    if (!batch.schema().equals(stage.schema)) {
+    TableStage.Bound b = bound(stage);
+    if (!batch.schema().equals(b.schema())) {
       throw new SchemaMismatchException(String.format(Locale.ROOT,
           "Cannot append to %s: the batch schema %s differs from the table schema %s: %s "
               + "(build the batch with the table's schema, TableCatalog.loadTable(%s).schema())",
-          table, batch.schema(), stage.schema, String.join("; ", SchemaDiff.differences(batch.schema(), stage.schema)),
+          table, batch.schema(), b.schema(), String.join("; ", SchemaDiff.differences(batch.schema(), b.schema())),
           table));
     }
     int rows = batch.rowCount();
     for (int r = 0; r < rows; r++) {
-      if (batch.isNull(stage.partitionColumn, r)) {
+      if (batch.isNull(b.partitionColumn(), r)) {
         throw new IllegalArgumentException(String.format(Locale.ROOT,
             "Cannot append to %s: row %d has a null in partition column '%s' (the table is partitioned by %s; every "
-                + "row needs a timestamp there)", table, r, stage.spec.timestampColumn(), stage.spec));
+                + "row needs a timestamp there)", table, r, b.spec().timestampColumn(), b.spec()));
       }
     }
     if (rows == 0) {
       return;
     }
-    TableStage.Staged staged = keep(batch);
+    SpoolCodec.Out frame = SpoolCodec.encode(batch, clock.millis());
+    int length = frame.pos;
     closeLock.readLock().lock();
     try {
-      if (closed) {
+      if (closed || closing) {
         throw new IllegalStateException("Cannot append to " + table + ": the stager is closed");
       }
-      stage.add(staged);
+      reserve(stage, length);
+      TableSpool.Entry entry;
+      try {
+        boolean durableNow = config.durability() == LifecycleConfig.Staging.Durability.BATCH;
+        synchronized (stage.spool) {
+          entry = stage.spool.append(frame.buf, length, rows, SpoolCodec.i64(frame.buf, SpoolCodec.FRAME_HEADER),
+              durableNow);
+          // Queued in sequence order: the queue and the spool agree on record order.
+          stage.add(entry);
+        }
+      } catch (IOException e) {
+        release(stage, length, 1);
+        throw new StorageException(String.format(Locale.ROOT,
+            "Cannot stage a batch of %d rows for %s in %s: %s (check the staging directory's disk; nothing was "
+                + "staged)", rows, table, stage.spool.dir, e), e);
+      }
+      if (config.durability() == LifecycleConfig.Staging.Durability.GROUP) {
+        sync.awaitDurable(stage.spool, entry);
+      }
     } finally {
       closeLock.readLock().unlock();
     }
     if (stage.due(clock.instant())) {
+      if (config.backgroundFlush()) {
+        requestFlush(stage);
+      } else {
+        try {
+          flushIfDue(stage);
+        } catch (RuntimeException e) {
+          // The batch is durable: failing the append would make the caller append it again, twice in the end.
+          LOG.warn("Flush of {} after an append failed; its batches stay staged and the next flush retries them",
+              table, e);
+        }
+      }
+    }
+  }
+
+  /** Reserves room for one record of {@code bytes}, applying the full policy. */
+  private void reserve(TableStage stage, long bytes) {
+    long deadline = System.nanoTime() + config.blockTimeout().toNanos();
+    boolean block = config.fullPolicy() == LifecycleConfig.Staging.FullPolicy.BLOCK;
+    room.lock();
+    try {
+      while (true) {
+        StagerFullException.Reason reason = full(stage, bytes);
+        if (reason == null) {
+          stage.reservedBytes += bytes;
+          stage.reservedBatches++;
+          reservedTotal += bytes;
+          return;
+        }
+        long left = deadline - System.nanoTime();
+        boolean hopeless = reason == StagerFullException.Reason.TABLE_BYTES && bytes > config.maxTableBytes()
+            || reason == StagerFullException.Reason.TOTAL_BYTES && bytes > config.maxTotalBytes();
+        if (!block || left <= 0 || hopeless || closing) {
+          metersOf(stage).dropped(reason);
+          throw refusal(stage, bytes, reason, block && !hopeless);
+        }
+        room.unlock();
+        try {
+          makeRoom(stage, reason);
+        } finally {
+          room.lock();
+        }
+        if (full(stage, bytes) != null) {
+          try {
+            roomFreed.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            metersOf(stage).dropped(reason);
+            throw refusal(stage, bytes, reason, true);
+          }
+        }
+      }
+    } finally {
+      room.unlock();
+    }
+  }
+
+  /** The guardrail {@code bytes} more would break, or {@code null}. Called with {@code room} held. */
+  private StagerFullException.Reason full(TableStage stage, long bytes) {
+    if (stage.reservedBatches >= config.maxPending()) {
+      return StagerFullException.Reason.QUEUE_FULL;
+    }
+    if (stage.reservedBytes + bytes > config.maxTableBytes()) {
+      return StagerFullException.Reason.TABLE_BYTES;
+    }
+    if (config.maxTotalBytes() > 0 && reservedTotal + bytes > config.maxTotalBytes()) {
+      return StagerFullException.Reason.TOTAL_BYTES;
+    }
+    return null;
+  }
+
+  private StagerFullException refusal(TableStage stage, long bytes, StagerFullException.Reason reason, boolean waited) {
+    String limit = switch (reason) {
+      case QUEUE_FULL -> String.format(Locale.ROOT, "it holds %d staged batches, staging.max_pending = %d",
+          stage.reservedBatches, config.maxPending());
+      case TABLE_BYTES -> String.format(Locale.ROOT,
+          "it holds %d staged bytes, this batch needs %d more, staging.max_dataset_bytes = %d",
+          stage.reservedBytes, bytes, config.maxTableBytes());
+      case TOTAL_BYTES -> String.format(Locale.ROOT,
+          "all tables hold %d staged bytes, this batch needs %d more, staging.max_total_bytes = %d",
+          reservedTotal, bytes, config.maxTotalBytes());
+    };
+    return new StagerFullException(stage.id, reason, String.format(Locale.ROOT,
+        "Cannot stage a batch for %s: %s%s (%s); nothing was staged: retry later, throttle producers, or raise "
+            + "the limit", stage.id, reason.tag(), waited
+            ? String.format(Locale.ROOT, " after waiting %d ms for flushes to make room", config.blockTimeout().toMillis())
+            : "", limit));
+  }
+
+  private void release(TableStage stage, long bytes, long batches) {
+    room.lock();
+    try {
+      stage.reservedBytes -= bytes;
+      stage.reservedBatches -= (int) batches;
+      reservedTotal -= bytes;
+      roomFreed.signalAll();
+    } finally {
+      room.unlock();
+    }
+  }
+
+  /** Asks for flushes that free room: the table, or for the total limit every table with data, largest first. */
+  private void makeRoom(TableStage stage, StagerFullException.Reason reason) {
+    List<TableStage> targets = new ArrayList<>();
+    if (reason == StagerFullException.Reason.TOTAL_BYTES) {
+      targets.addAll(tables.values());
+      targets.sort(Comparator.comparingLong(TableStage::stagedBytes).reversed());
+    } else {
+      targets.add(stage);
+    }
+    for (TableStage t : targets) {
+      if (!t.hasQueued()) {
+        continue;
+      }
+      if (config.backgroundFlush()) {
+        requestFlush(t);
+      } else if (t.flushLock.tryLock()) {
+        try {
+          flushLocked(t);
+        } catch (RuntimeException e) {
+          LOG.debug("Flush of {} to make room failed; the append keeps waiting", t.id, e);
+        } finally {
+          t.flushLock.unlock();
+        }
+      }
+    }
+  }
+
+  /** Queues a background flush of {@code stage} unless one is queued or running. */
+  private void requestFlush(TableStage stage) {
+    if (closing || !stage.flushScheduled.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      flusher.execute(() -> backgroundFlush(stage));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      stage.flushScheduled.set(false);
+    }
+  }
+
+  private void backgroundFlush(TableStage stage) {
+    if (closing) {
+      stage.flushScheduled.set(false);
+      return;
+    }
+    try {
+      flush(stage.id);
+      stage.backgroundFailures = 0;
+      stage.flushScheduled.set(false);
+      if (stage.due(clock.instant()) || hasWaiters()) {
+        requestFlush(stage);
+      }
+    } catch (RuntimeException e) {
+      int n = ++stage.backgroundFailures;
+      long delay = backoff.delayMillis(n);
+      LOG.warn("Background flush of {} failed (attempt {}); its batches stay staged and it is retried in {} ms",
+          stage.id, n, delay, e);
       try {
-        flushIfDue(stage);
-      } catch (RuntimeException e) {
-        // The batch is accepted: failing the append would make the caller append it again, twice in the end.
-        LOG.warn("Flush of {} after an append failed; its batches stay staged and the next flush retries them", table, e);
+        flusher.schedule(() -> backgroundFlush(stage), delay, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException closed) {
+        stage.flushScheduled.set(false);
       }
     }
   }
 
-  /** A batch that cannot change any more: a RowBatch as is, anything else copied. */
-  private TableStage.Staged keep(RecordBatch batch) {
-    if (batch instanceof RowBatch || batch instanceof ColumnarBatch) {
-      return new TableStage.Staged(batch, batch.rowCount(), estimateBytes(batch), clock.instant());
+  private boolean hasWaiters() {
+    room.lock();
+    try {
+      return room.hasWaiters(roomFreed);
+    } finally {
+      room.unlock();
     }
-    ColumnarBatch copy = ColumnarBatch.copyOf(batch);
-    return new TableStage.Staged(copy, copy.rowCount(), copy.estimatedBytes(), clock.instant());
   }
 
-  /** Approximate heap bytes of a row-oriented batch: per row an Object[], per value a box or a String/byte[]. */
-  private static long estimateBytes(RecordBatch batch) {
-    if (batch instanceof ColumnarBatch c) {
-      return c.estimatedBytes();
-    }
-    TableSchema schema = batch.schema();
-    int rows = batch.rowCount();
-    long bytes = rows * (16L + 4L * schema.size());
-    for (int c = 0; c < schema.size(); c++) {
-      switch (schema.column(c).type()) {
-        case STRING -> {
-          for (int r = 0; r < rows; r++) {
-            if (!batch.isNull(c, r)) {
-              bytes += ColumnarBatch.stringBytes(batch.getString(c, r));
-            }
-          }
+  private void checkAges() {
+    try {
+      for (TableStage s : tables.values()) {
+        if (s.due(clock.instant())) {
+          requestFlush(s);
         }
-        case BINARY -> {
-          for (int r = 0; r < rows; r++) {
-            if (!batch.isNull(c, r)) {
-              bytes += 16 + batch.getBytes(c, r).length;
-            }
-          }
-        }
-        default -> bytes += 16L * rows;
       }
+    } catch (RuntimeException e) {
+      LOG.warn("Checking staged tables against their flush thresholds failed; it runs again in a second", e);
     }
-    return bytes;
   }
 
   /**
    * {@inheritDoc}
    *
-   * <p>First retries a range whose flush failed (same batches, same commit key), then flushes what else is
-   * queued. Waits for a flush of the same table running in another thread.
+   * <p>Flushes every record staged when called (first a range whose flush failed, under its own key), in ranges of
+   * at most the table's {@code max_rows}/{@code max_bytes}. Waits for a flush of the same table running in another
+   * thread.
    *
-   * @throws LifecycleException (typically a {@link dev.lakelifecycle.api.StorageException}) as the store or the
-   *     catalog threw it; the batches stay staged
+   * @throws LifecycleException (typically a {@link StorageException}) as the store, the catalog or the spool threw
+   *     it; the batches stay staged
    */
   @Override
   public FlushResult flush(TableId table) {
@@ -294,65 +671,76 @@ public final class DefaultStager implements Stager {
   }
 
   private FlushResult flushLocked(TableStage stage) {
+    TableStage.Bound b = bound(stage);
+    long upTo = stage.lastSeq();
     int batches = 0;
     long rows = 0;
     List<DataFile> files = new ArrayList<>();
     TableSnapshot snapshot = null;
-    // At most two ranges: a failed range retried alone under its key, then everything queued after it.
-    for (int pass = 0; pass < 2; pass++) {
-      TableStage.Taken taken = stage.take();
-      if (taken == null) {
+    while (true) {
+      TableStage.Range range = stage.next(stage.limits.maxRows(), stage.limits.maxBytes(), upTo);
+      if (range == null) {
         break;
       }
-      FlushResult r = flushRange(stage, taken);
+      FlushResult r = flushRange(stage, b, range);
       batches += r.batches();
       rows += r.rows();
       files.addAll(r.files());
-      snapshot = r.snapshot();
-      if (!taken.retry()) {
+      snapshot = r.snapshot() != null ? r.snapshot() : snapshot;
+      if (range.last() >= upTo) {
         break;
       }
     }
     return new FlushResult(stage.id, batches, rows, files, snapshot);
   }
 
-  private FlushResult flushRange(TableStage stage, TableStage.Taken taken) {
+  private FlushResult flushRange(TableStage stage, TableStage.Bound b, TableStage.Range range) {
     StagingMeters m = metersOf(stage);
     long start = System.nanoTime();
-    String key = taken.attempt().commitKey();
-    long rows = taken.rows();
-    List<DataFile> files = taken.attempt().files();
+    String key = commitKeyPrefix + range.first() + "-" + range.last();
+    int batches = range.entries().size();
+    long rows = range.rows();
+    List<DataFile> files = range.files();
+    boolean offered = files != null;
     try {
       TableSnapshot snapshot = null;
-      if (files != null) {
-        // The last attempt's commit failed without telling whether it landed: ask before writing again.
-        Optional<TableSnapshot> earlier = stage.table.findAppend(key);
+      if (range.retry()) {
+        // The range may have committed before a crash or a lost acknowledgement: ask before writing again.
+        Optional<TableSnapshot> earlier = b.table().findAppend(key);
         if (earlier.isPresent()) {
           snapshot = earlier.get();
-          LOG.info("Flush of {} with commit key {} had committed as snapshot {} although it reported a failure",
+          LOG.info("Flush of {} with commit key {} had committed as snapshot {} although no success was recorded",
               stage.id, key, snapshot.snapshotId());
-        } else if (!allExist(files)) {
+        } else if (files != null && !allExist(files)) {
           deleteQuietly(files, stage.id);
           files = null;
+          offered = false;
         }
       }
-      if (snapshot == null) {
+      if (snapshot == null && range.entries().isEmpty()) {
+        LOG.error("Flush intent of {} names records {}-{} that the spool no longer holds and the catalog has not "
+            + "committed; nothing is left to flush for them", stage.id, range.first(), range.last());
+      } else if (snapshot == null) {
         if (files == null) {
-          files = writeFiles(stage, taken.batches());
+          files = writeFiles(stage, b, range);
         }
-        snapshot = stage.table.commitAppend(key, files);
+        stage.spool.writeIntent(range.first(), range.last());
+        offered = true;
+        snapshot = b.table().commitAppend(key, files);
       }
-      stage.committed();
-      m.success(System.nanoTime() - start, taken.batches().size(), rows);
-      LOG.debug("Flushed {}: {} batches, {} rows, {} files, snapshot {}, commit key {}", stage.id,
-          taken.batches().size(), rows, files.size(), snapshot.snapshotId(), key);
-      return new FlushResult(stage.id, taken.batches().size(), rows, files, snapshot);
+      stage.spool.committed(range.last());
+      long[] removed = stage.committed(range.last());
+      release(stage, removed[0], removed[1]);
+      m.success(System.nanoTime() - start, batches, rows);
+      List<DataFile> out = files == null ? List.of() : files;
+      LOG.debug("Flushed {}: {} batches, {} rows, {} files, commit key {}", stage.id, batches, rows, out.size(), key);
+      return new FlushResult(stage.id, batches, rows, snapshot != null && files == null ? List.of() : out, snapshot);
     } catch (RuntimeException | Error e) {
-      // files is non-null here only if they were (or may have been) offered to a commit: keep them for the retry.
-      stage.restore(taken, new TableStage.Attempt(key, taken.batches().size(), files));
-      m.failure(System.nanoTime() - start, taken.batches().size(), rows);
+      // Files offered to a commit whose outcome is unknown are kept: the retry reuses them under the same key.
+      stage.failed(range, offered ? files : null);
+      m.failure(System.nanoTime() - start, batches, rows);
       LOG.warn("Flush of {} failed ({} batches, {} rows, commit key {}); the batches stay staged and the next flush "
-          + "retries them with the same key", stage.id, taken.batches().size(), rows, key, e);
+          + "retries them with the same key", stage.id, batches, rows, key, e);
       throw e;
     }
   }
@@ -367,61 +755,75 @@ public final class DefaultStager implements Stager {
     return true;
   }
 
-  /** Writes one file per partition; on failure deletes what it wrote and rethrows. */
-  private List<DataFile> writeFiles(TableStage stage, List<TableStage.Staged> batches) {
-    Map<String, List<RowSlice>> partitions = partition(stage, batches);
-    List<DataFile> written = new ArrayList<>(partitions.size());
+  /**
+   * Streams the range's records from the spool into one Parquet file per partition; on failure deletes what it
+   * wrote and rethrows. Holds one decoded record at a time, plus the writers' open row groups.
+   */
+  private List<DataFile> writeFiles(TableStage stage, TableStage.Bound b, TableStage.Range range) {
+    long unit = b.spec().granularity() == PartitionSpec.Granularity.HOUR ? MICROS_PER_HOUR : MICROS_PER_DAY;
+    int pc = b.partitionColumn();
+    TreeMap<Long, BatchParquetWriter.FileWriter> open = new TreeMap<>();
+    List<DataFile> written = new ArrayList<>();
     try {
-      for (Map.Entry<String, List<RowSlice>> e : partitions.entrySet()) {
-        String key = stage.dataPrefix + e.getKey() + "/" + writerId + "-" + UUID.randomUUID() + ".parquet";
-        written.add(writer.write(key, stage.schema, e.getKey(), e.getValue()));
+      for (TableSpool.Entry e : range.entries()) {
+        byte[] payload = stage.spool.read(e);
+        SpoolBatch batch = SpoolCodec.decode(payload, payload.length);
+        if (!batch.schema().equals(b.schema())) {
+          throw new SchemaMismatchException(String.format(Locale.ROOT,
+              "Cannot flush staged record %d of %s: its schema %s differs from the table schema %s: %s (the table "
+                  + "was recreated with another schema while batches were staged; recreate it with the staged "
+                  + "schema to flush them)", e.seq(), stage.id, batch.schema(), b.schema(),
+              String.join("; ", SchemaDiff.differences(batch.schema(), b.schema()))));
+        }
+        for (Map.Entry<Long, RowSlice> p : partition(batch, pc, unit).entrySet()) {
+          BatchParquetWriter.FileWriter w = open.get(p.getKey());
+          if (w == null) {
+            String partition = b.spec().partitionOfMicros(p.getKey() * unit);
+            String key = b.dataPrefix() + partition + "/" + writerId + "-" + UUID.randomUUID() + ".parquet";
+            w = writer.open(key, b.schema(), partition);
+            open.put(p.getKey(), w);
+          }
+          w.write(p.getValue());
+        }
+      }
+      while (!open.isEmpty()) {
+        written.add(open.pollFirstEntry().getValue().finish());
       }
       return written;
     } catch (RuntimeException | Error e) {
+      open.values().forEach(BatchParquetWriter.FileWriter::abort);
       deleteQuietly(written, stage.id);
       throw e;
     }
   }
 
-  /**
-   * The rows of {@code batches} grouped by partition (sorted by name), each as slices of the batches in batch
-   * order. A batch wholly inside one partition is sliced whole; no row is copied either way.
-   */
-  private static Map<String, List<RowSlice>> partition(TableStage stage, List<TableStage.Staged> batches) {
-    long unit = stage.spec.granularity() == PartitionSpec.Granularity.HOUR ? MICROS_PER_HOUR : MICROS_PER_DAY;
-    int pc = stage.partitionColumn;
-    TreeMap<Long, List<RowSlice>> byBucket = new TreeMap<>();
-    for (TableStage.Staged s : batches) {
-      RecordBatch b = s.batch();
-      int n = b.rowCount();
-      long[] buckets = new long[n];
-      boolean uniform = true;
-      for (int r = 0; r < n; r++) {
-        buckets[r] = Math.floorDiv(b.getLong(pc, r), unit);
-        uniform &= buckets[r] == buckets[0];
-      }
-      if (uniform) {
-        byBucket.computeIfAbsent(buckets[0], k -> new ArrayList<>()).add(RowSlice.all(b));
-        continue;
-      }
-      Map<Long, int[]> counts = new HashMap<>();
-      for (long bucket : buckets) {
-        counts.computeIfAbsent(bucket, k -> new int[1])[0]++;
-      }
-      Map<Long, int[]> rows = new HashMap<>();
-      Map<Long, int[]> fill = new HashMap<>();
-      counts.forEach((bucket, count) -> {
-        rows.put(bucket, new int[count[0]]);
-        fill.put(bucket, new int[1]);
-      });
-      for (int r = 0; r < n; r++) {
-        rows.get(buckets[r])[fill.get(buckets[r])[0]++] = r;
-      }
-      rows.forEach((bucket, positions) ->
-          byBucket.computeIfAbsent(bucket, k -> new ArrayList<>()).add(RowSlice.of(b, positions)));
+  /** The rows of {@code batch} by partition bucket, as slices; a batch wholly inside one bucket is sliced whole. */
+  private static Map<Long, RowSlice> partition(RecordBatch batch, int pc, long unit) {
+    int n = batch.rowCount();
+    long[] buckets = new long[n];
+    boolean uniform = true;
+    for (int r = 0; r < n; r++) {
+      buckets[r] = Math.floorDiv(batch.getLong(pc, r), unit);
+      uniform &= buckets[r] == buckets[0];
     }
-    Map<String, List<RowSlice>> out = new TreeMap<>();
-    byBucket.forEach((bucket, slices) -> out.put(stage.spec.partitionOfMicros(bucket * unit), slices));
+    if (uniform) {
+      return Map.of(buckets[0], RowSlice.all(batch));
+    }
+    Map<Long, int[]> counts = new HashMap<>();
+    for (long bucket : buckets) {
+      counts.computeIfAbsent(bucket, k -> new int[1])[0]++;
+    }
+    Map<Long, int[]> rows = new HashMap<>();
+    Map<Long, int[]> fill = new HashMap<>();
+    counts.forEach((bucket, count) -> {
+      rows.put(bucket, new int[count[0]]);
+      fill.put(bucket, new int[1]);
+    });
+    for (int r = 0; r < n; r++) {
+      rows.get(buckets[r])[fill.get(buckets[r])[0]++] = r;
+    }
+    Map<Long, RowSlice> out = new TreeMap<>();
+    rows.forEach((bucket, positions) -> out.put(bucket, RowSlice.of(batch, positions)));
     return out;
   }
 
@@ -451,12 +853,34 @@ public final class DefaultStager implements Stager {
     return stage == null ? 0 : stage.stagedRows();
   }
 
+  /** The directory of this stager's spool. */
+  public Path spoolDirectory() {
+    return spool.dir;
+  }
+
+  private long diskBytes() {
+    long n = 0;
+    for (TableStage s : tables.values()) {
+      n += s.spool.diskBytes();
+    }
+    return n;
+  }
+
   /**
-   * Flushes every table, then refuses further appends. A table whose flush fails is logged at ERROR with the
-   * rows it still holds: with this in-memory stager they are lost when the process exits. Never throws.
+   * Refuses further appends, stops the background flushing, flushes every table, and releases the spool. A table
+   * whose flush fails keeps its records on disk, logged at WARN: the next stager opened on the same directory and
+   * writer id (or any stager on the same {@code staging.directory}) recovers and flushes them. When everything was
+   * committed the spool directory is deleted. Never throws.
    */
   @Override
   public void close() {
+    closing = true;
+    room.lock();
+    try {
+      roomFreed.signalAll();
+    } finally {
+      room.unlock();
+    }
     closeLock.writeLock().lock();
     try {
       if (closed) {
@@ -466,41 +890,105 @@ public final class DefaultStager implements Stager {
     } finally {
       closeLock.writeLock().unlock();
     }
+    flusher.shutdown();
+    try {
+      if (!flusher.awaitTermination(60, TimeUnit.SECONDS)) {
+        LOG.warn("A background flush of the stager {} did not end within 60 s; closing anyway", writerId);
+        flusher.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      flusher.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    boolean allCommitted = true;
     for (TableStage stage : tables.values()) {
       try {
         flush(stage.id);
       } catch (RuntimeException e) {
-        LOG.error("Closing the stager: flush of {} failed; {} rows in {} batches remain unflushed and are lost when "
-            + "this process exits, because this stager keeps staged batches in memory only (the durable local "
-            + "spool, a later change, keeps them across restarts)", stage.id, stage.stagedRows(),
-            stage.stagedBatches(), e);
+        allCommitted = false;
+        LOG.warn("Closing the stager: flush of {} failed; its {} rows in {} batches stay in the spool {} and are "
+            + "flushed by the next stager opened on it", stage.id, stage.stagedRows(), stage.stagedBatches(),
+            stage.spool.dir, e);
       }
     }
+    sync.close();
+    for (TableStage stage : tables.values()) {
+      stage.spool.close();
+      allCommitted &= stage.spool.isEmpty() && !stage.hasQueued();
+    }
+    if (allCommitted) {
+      try {
+        spool.deleteAll();
+      } catch (IOException e) {
+        LOG.warn("Could not delete the emptied staging spool {}; the next stager on it finds nothing to flush",
+            spool.dir, e);
+      }
+    }
+    spool.close();
   }
 
-  /** The stage of {@code table}, loading the table from the catalog on first use. */
+  /**
+   * Stops this stager as a crash would, for tests: no flush, nothing deleted; the spool files stay as written and
+   * the directory lock is released so that a new stager can recover them.
+   */
+  void abandon() {
+    closing = true;
+    closed = true;
+    flusher.shutdownNow();
+    try {
+      flusher.awaitTermination(60, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    sync.close();
+    tables.values().forEach(s -> s.spool.close());
+    spool.close();
+  }
+
+  /** The stage of {@code table}, creating it (spool side only) on first use. */
+  private TableStage stageOf(TableId table) {
+    return tables.computeIfAbsent(table, id -> new TableStage(id, new TableSpool(id,
+        TableSpool.dirOf(spool.dir, id), SEGMENT_BYTES), config.flushFor(id.path())));
+  }
+
+  /** The stage of {@code table} with its catalog side loaded. */
   private TableStage stage(TableId table) {
-    TableStage stage = tables.get(table);
-    if (stage != null) {
-      return stage;
+    TableStage s = tables.get(table);
+    if (s != null && s.bound() != null) {
+      return s;
     }
-    // Loaded outside computeIfAbsent: catalog I/O must not block other tables' map bins.
-    CatalogTable loaded = catalog.loadTable(table);
-    TableStage created = newStage(table, loaded);
-    TableStage raced = tables.putIfAbsent(table, created);
-    if (raced != null) {
-      return raced;
+    // Loaded before the stage exists, so an unknown table leaves nothing behind.
+    TableStage.Bound b = s == null ? load(table) : null;
+    s = stageOf(table);
+    if (b != null && s.bound() == null) {
+      s.bind(b);
     }
-    metersOf(created);
-    return created;
+    metersOf(s);
+    return s;
   }
 
-  /** The meters of a stage that won its table's slot in {@link #tables}; registered once. */
+  /** The catalog side of {@code stage}, loading it on first need. */
+  private TableStage.Bound bound(TableStage stage) {
+    TableStage.Bound b = stage.bound();
+    if (b == null) {
+      synchronized (stage) {
+        b = stage.bound();
+        if (b == null) {
+          b = load(stage.id);
+          stage.bind(b);
+        }
+      }
+    }
+    return b;
+  }
+
+  /** The meters of a stage; registered once. */
   private StagingMeters metersOf(TableStage stage) {
     return meters.computeIfAbsent(stage.id, id -> new StagingMeters(registry, stage, clock));
   }
 
-  private TableStage newStage(TableId id, CatalogTable table) {
+  private TableStage.Bound load(TableId id) {
+    CatalogTable table = catalog.loadTable(id);
     TableSchema schema = table.schema();
     String column = table.partitionSpec().timestampColumn();
     int pc = schema.indexOf(column);
@@ -518,6 +1006,6 @@ public final class DefaultStager implements Stager {
         "Cannot stage for %s: its location %s is outside the object store at %s (give the catalog and the "
             + "stager the same store)", id, table.location(), store.root())));
     String dataPrefix = (base.isEmpty() ? "" : base + "/") + "data/";
-    return new TableStage(id, table, pc, dataPrefix, config.flushFor(id.path()), commitKeyPrefix);
+    return new TableStage.Bound(table, schema, table.partitionSpec(), pc, dataPrefix);
   }
 }

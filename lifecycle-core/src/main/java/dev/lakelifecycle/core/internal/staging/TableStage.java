@@ -2,170 +2,191 @@ package dev.lakelifecycle.core.internal.staging;
 
 import dev.lakelifecycle.api.DataFile;
 import dev.lakelifecycle.api.PartitionSpec;
-import dev.lakelifecycle.api.RecordBatch;
 import dev.lakelifecycle.api.TableId;
 import dev.lakelifecycle.api.TableSchema;
 import dev.lakelifecycle.api.catalog.CatalogTable;
 import dev.lakelifecycle.core.LifecycleConfig;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The staged batches of one table: a FIFO queue guarded by this object's monitor (appends and takes are short),
- * and a flush lock that serialises the table's flushes (held for the whole write and commit).
+ * The staged records of one table: their index (a FIFO of {@link TableSpool.Entry}, in sequence order, guarded by
+ * this object's monitor), the table's spool files, and a flush lock that serialises the table's flushes.
  *
- * <p>A flush {@link #take() takes} a range of batches out of the queue. On success the range is
- * {@link #committed committed}; on failure it is {@link #restore restored} to the front of the queue, in order,
- * with its {@link Attempt}, and the next take returns exactly that range again under the same commit key, so a
- * commit whose acknowledgement was lost is recognised by the catalog instead of adding the rows twice.
+ * <p>A flush reads a {@link Range} from the front of the queue without removing it; only its commit removes it.
+ * A range whose flush failed, or whose intent a restart found in the spool, is retried exactly (same records,
+ * same commit key) before anything else, so a commit whose acknowledgement was lost is recognised by the
+ * catalog instead of adding the rows twice.
  */
 final class TableStage {
-  /** One accepted batch: immutable, with its size and acceptance time. */
-  record Staged(RecordBatch batch, int rows, long bytes, Instant stagedAt) {}
+  /** The catalog side of a table, loaded on first need (a recovered spool may exist before its table loads). */
+  record Bound(CatalogTable table, TableSchema schema, PartitionSpec spec, int partitionColumn, String dataPrefix) {}
 
   /**
-   * One flush of a range of batches.
+   * A range of records to flush.
    *
-   * @param commitKey the idempotency key of the range's catalog append, the same on every retry of the range
-   * @param batches how many batches from the front of the queue the range holds
+   * @param retry whether the range was attempted before (then the catalog is asked for its key first)
    * @param files files already offered to a commit whose outcome is unknown, reused by the retry; or {@code null}
    */
-  record Attempt(String commitKey, int batches, List<DataFile> files) {}
-
-  /** Batches taken for one flush. {@code retry} says the range failed before and keeps its commit key. */
-  record Taken(List<Staged> batches, Attempt attempt, boolean retry) {
+  record Range(long first, long last, List<TableSpool.Entry> entries, boolean retry, List<DataFile> files) {
     long rows() {
       long n = 0;
-      for (Staged s : batches) {
-        n += s.rows();
+      for (TableSpool.Entry e : entries) {
+        n += e.rows();
+      }
+      return n;
+    }
+
+    long bytes() {
+      long n = 0;
+      for (TableSpool.Entry e : entries) {
+        n += e.frameBytes();
       }
       return n;
     }
   }
 
+  /** A failed (or recovered) range to retry: its bounds and the files of an ambiguous commit. */
+  private record Retry(long first, long last, List<DataFile> files) {}
+
   final TableId id;
-  final CatalogTable table;
-  final TableSchema schema;
-  final PartitionSpec spec;
-  final int partitionColumn;
-  /** Key prefix of the table's data files, ending with {@code /}. */
-  final String dataPrefix;
+  final TableSpool spool;
   final LifecycleConfig.Flush limits;
   final ReentrantLock flushLock = new ReentrantLock();
-  private final String commitKeyPrefix;
+  /** Set while a background flush of this table is queued or running. */
+  final AtomicBoolean flushScheduled = new AtomicBoolean();
+  /** Consecutive failed background flushes (flush thread only). */
+  int backgroundFailures;
+  private volatile Bound bound;
 
   // Guarded by this.
-  private final ArrayDeque<Staged> queue = new ArrayDeque<>();
-  private long queuedRows;
-  private long queuedBytes;
-  private int inFlightBatches;
-  private long inFlightRows;
-  private long inFlightBytes;
-  private Instant inFlightOldest;
-  private Attempt retry;
-  private long flushSequence;
+  private final ArrayDeque<TableSpool.Entry> queue = new ArrayDeque<>();
+  private long rows;
+  private long bytes;
+  private Retry retry;
 
-  TableStage(TableId id, CatalogTable table, int partitionColumn, String dataPrefix, LifecycleConfig.Flush limits,
-      String commitKeyPrefix) {
+  // Guarded by the stager's guardrail lock: bytes and batches reserved by appends in progress or staged.
+  long reservedBytes;
+  int reservedBatches;
+
+  TableStage(TableId id, TableSpool spool, LifecycleConfig.Flush limits) {
     this.id = id;
-    this.table = table;
-    this.schema = table.schema();
-    this.spec = table.partitionSpec();
-    this.partitionColumn = partitionColumn;
-    this.dataPrefix = dataPrefix;
+    this.spool = spool;
     this.limits = limits;
-    this.commitKeyPrefix = commitKeyPrefix;
   }
 
-  synchronized void add(Staged s) {
-    queue.addLast(s);
-    queuedRows += s.rows();
-    queuedBytes += s.bytes();
+  Bound bound() {
+    return bound;
+  }
+
+  void bind(Bound b) {
+    this.bound = b;
+  }
+
+  synchronized void add(TableSpool.Entry e) {
+    queue.addLast(e);
+    rows += e.rows();
+    bytes += e.frameBytes();
+  }
+
+  /** Marks the range recorded as the spool's intent (restart) for an exact retry. */
+  synchronized void retryRange(long first, long last) {
+    retry = new Retry(first, last, null);
+  }
+
+  /** Sequence number of the last queued record, or -1. */
+  synchronized long lastSeq() {
+    return queue.isEmpty() ? -1 : queue.peekLast().seq();
   }
 
   /**
-   * Takes the next range to flush: the failed range if there is one (exactly its batches, same key), else
-   * every queued batch under a new commit key. {@code null} if nothing is queued.
+   * The next range to flush: the range to retry if there is one, else the durable records from the front of the
+   * queue, at most {@code maxRows} rows and {@code maxBytes} spool bytes (at least one record), none after
+   * {@code upTo}. {@code null} if there is nothing to flush.
    */
-  synchronized Taken take() {
-    if (queue.isEmpty()) {
-      return null;
+  synchronized Range next(long maxRows, long maxBytes, long upTo) {
+    if (retry != null) {
+      List<TableSpool.Entry> out = new ArrayList<>();
+      for (TableSpool.Entry e : queue) {
+        if (e.seq() > retry.last()) {
+          break;
+        }
+        if (e.seq() >= retry.first()) {
+          out.add(e);
+        }
+      }
+      return new Range(retry.first(), retry.last(), out, true, retry.files());
     }
-    boolean isRetry = retry != null;
-    Attempt attempt = isRetry ? retry : new Attempt(commitKeyPrefix + (++flushSequence), queue.size(), null);
-    List<Staged> out = new ArrayList<>(attempt.batches());
-    for (int i = 0; i < attempt.batches() && !queue.isEmpty(); i++) {
-      Staged s = queue.pollFirst();
-      out.add(s);
-      queuedRows -= s.rows();
-      queuedBytes -= s.bytes();
-      inFlightRows += s.rows();
-      inFlightBytes += s.bytes();
+    List<TableSpool.Entry> out = new ArrayList<>();
+    long r = 0;
+    long b = 0;
+    for (TableSpool.Entry e : queue) {
+      if (e.seq() > upTo || e.segment().synced < e.offset() + e.frameBytes()) {
+        break;
+      }
+      if (!out.isEmpty() && (r + e.rows() > maxRows || b + e.frameBytes() > maxBytes)) {
+        break;
+      }
+      out.add(e);
+      r += e.rows();
+      b += e.frameBytes();
     }
-    inFlightBatches = out.size();
-    inFlightOldest = out.get(0).stagedAt();
-    return new Taken(out, attempt, isRetry);
+    return out.isEmpty() ? null : new Range(out.get(0).seq(), out.get(out.size() - 1).seq(), out, false, null);
   }
 
-  /** Puts a failed range back at the front of the queue, in order, to be retried as {@code attempt}. */
-  synchronized void restore(Taken taken, Attempt attempt) {
-    List<Staged> batches = taken.batches();
-    for (int i = batches.size() - 1; i >= 0; i--) {
-      Staged s = batches.get(i);
-      queue.addFirst(s);
-      queuedRows += s.rows();
-      queuedBytes += s.bytes();
-    }
-    clearInFlight();
-    retry = attempt;
+  /** Remembers a failed range for an exact retry. */
+  synchronized void failed(Range range, List<DataFile> offeredFiles) {
+    retry = new Retry(range.first(), range.last(), offeredFiles);
   }
 
-  /** Forgets a range once committed. */
-  synchronized void committed() {
-    clearInFlight();
+  /** Forgets every record up to {@code last} once committed; returns {bytes, batches} removed. */
+  synchronized long[] committed(long last) {
+    long b = 0;
+    long n = 0;
+    while (!queue.isEmpty() && queue.peekFirst().seq() <= last) {
+      TableSpool.Entry e = queue.pollFirst();
+      rows -= e.rows();
+      bytes -= e.frameBytes();
+      b += e.frameBytes();
+      n++;
+    }
     retry = null;
+    return new long[] {b, n};
   }
 
-  private void clearInFlight() {
-    inFlightBatches = 0;
-    inFlightRows = 0;
-    inFlightBytes = 0;
-    inFlightOldest = null;
-  }
-
-  /** Whether the queued batches reach a flush threshold at {@code now}: rows, bytes or the oldest batch's age. */
+  /** Whether the staged records reach a flush threshold at {@code now}: rows, bytes or the oldest one's age. */
   synchronized boolean due(Instant now) {
     if (queue.isEmpty()) {
       return false;
     }
-    return queuedRows >= limits.maxRows() || queuedBytes >= limits.maxBytes()
-        || Duration.between(queue.peekFirst().stagedAt(), now).compareTo(limits.maxAge()) >= 0;
+    return rows >= limits.maxRows() || bytes >= limits.maxBytes()
+        || now.toEpochMilli() - queue.peekFirst().stagedAtMillis() >= limits.maxAge().toMillis();
   }
 
   synchronized boolean hasQueued() {
     return !queue.isEmpty();
   }
 
-  /** Rows accepted and not yet committed: queued and being flushed. */
+  /** Rows accepted and not yet committed. */
   synchronized long stagedRows() {
-    return queuedRows + inFlightRows;
+    return rows;
   }
 
   synchronized int stagedBatches() {
-    return queue.size() + inFlightBatches;
+    return queue.size();
   }
 
+  /** Spool bytes of the records not yet committed. */
   synchronized long stagedBytes() {
-    return queuedBytes + inFlightBytes;
+    return bytes;
   }
 
-  /** Seconds since the oldest uncommitted batch was accepted, 0 if none. */
+  /** Seconds since the oldest uncommitted record was accepted, 0 if none. */
   synchronized double oldestAgeSeconds(Instant now) {
-    Instant oldest = inFlightOldest != null ? inFlightOldest : queue.isEmpty() ? null : queue.peekFirst().stagedAt();
-    return oldest == null ? 0 : Math.max(0, Duration.between(oldest, now).toNanos() / 1e9);
+    return queue.isEmpty() ? 0 : Math.max(0, (now.toEpochMilli() - queue.peekFirst().stagedAtMillis()) / 1e3);
   }
 }

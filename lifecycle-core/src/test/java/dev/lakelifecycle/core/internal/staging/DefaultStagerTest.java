@@ -60,6 +60,7 @@ class DefaultStagerTest {
   static final Instant T0 = Instant.parse("2026-01-15T10:00:00Z");
 
   @TempDir Path dir;
+  @TempDir Path spoolDir;
   final MutableClock clock = MutableClock.at("2026-01-15T12:00:00Z");
   final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   ObjectStore local;
@@ -87,8 +88,10 @@ class DefaultStagerTest {
   }
 
   DefaultStager stager(long maxRows, long maxBytes, Duration maxAge) {
+    // Inline flushing keeps these tests deterministic; the background flusher has its own tests.
     stager = new DefaultStager(store, catalog,
-        new LifecycleConfig.Staging(maxRows, maxBytes, maxAge, Map.of()), clock, registry, "writer-1");
+        new LifecycleConfig.Staging(maxRows, maxBytes, maxAge, Map.of()).withDirectory(spoolDir)
+            .withDurability(LifecycleConfig.Staging.Durability.GROUP, false), clock, registry, "writer-1");
     return stager;
   }
 

@@ -1,0 +1,303 @@
+package dev.lakelifecycle.benchmarks;
+
+import dev.lakelifecycle.api.DataFile;
+import dev.lakelifecycle.api.PartitionSpec;
+import dev.lakelifecycle.api.RecordBatch;
+import dev.lakelifecycle.api.RowBatch;
+import dev.lakelifecycle.api.TableId;
+import dev.lakelifecycle.api.TableSchema;
+import dev.lakelifecycle.core.Lifecycle;
+import dev.lakelifecycle.core.LifecycleConfig;
+import dev.lakelifecycle.core.internal.parquet.WriterDefaults;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.SimpleGroupFactory;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.example.ExampleParquetWriter;
+import org.apache.parquet.io.LocalOutputFile;
+import org.apache.parquet.schema.LogicalTypeAnnotation;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
+import org.apache.parquet.schema.Types;
+import org.duckdb.DuckDBAppender;
+import org.duckdb.DuckDBConnection;
+
+/**
+ * The staging spool against its peers, on the 12-column access-log schema ({@code real/apache_logs}, 10,000
+ * lines replayed until {@code rows} rows):
+ * <ul>
+ *   <li><b>append</b>: {@code threads} threads append 1,000-row batches through {@code Lifecycle.stager()} with the
+ *       default durability (group commit, every append durable on return) and background flushing; rows/s, spool
+ *       MB/s and per-append latency p50/p99;</li>
+ *   <li><b>end-to-end</b>: from the first append until every row is committed Parquet (the appends, then
+ *       {@code flushAll()});</li>
+ *   <li><b>parquet-java</b>: {@code ExampleParquetWriter} writing the same rows straight into one local file, same
+ *       codec and page settings, no durability;</li>
+ *   <li><b>DuckDB</b>: an in-memory database, {@code Appender} then {@code COPY ... TO} Parquet (zstd).</li>
+ * </ul>
+ *
+ * <p>Run (from the repository root, after {@code mvn -o -q -pl benchmarks -am package -DskipTests}):
+ * <pre>
+ * java -Xmx1g -cp benchmarks/target/classes:$(mvn -o -q -pl benchmarks dependency:build-classpath \
+ *     -Dmdep.outputFile=/dev/stdout) dev.lakelifecycle.benchmarks.StagingBenchmark [rows] [threads] [workDir]
+ * </pre>
+ * Defaults: 3,000,000 rows, 2 threads, a temporary directory.
+ */
+public final class StagingBenchmark {
+  static final TableSchema SCHEMA = TableSchema.builder()
+      .required("timestamp", TableSchema.Type.TIMESTAMP)
+      .required("client_ip", TableSchema.Type.STRING)
+      .column("ident", TableSchema.Type.STRING)
+      .column("user", TableSchema.Type.STRING)
+      .required("method", TableSchema.Type.STRING)
+      .required("path", TableSchema.Type.STRING)
+      .column("protocol", TableSchema.Type.STRING)
+      .required("status", TableSchema.Type.INT)
+      .column("bytes", TableSchema.Type.LONG)
+      .column("referrer", TableSchema.Type.STRING)
+      .column("user_agent", TableSchema.Type.STRING)
+      .required("line", TableSchema.Type.LONG)
+      .build();
+  private static final Pattern LINE = Pattern.compile(
+      "^(\\S+) (\\S+) (\\S+) \\[([^\\]]+)\\] \"(\\S+) (\\S+)(?: (\\S+))?\" (\\d{3}) (\\S+)(?: \"([^\"]*)\" \"([^\"]*)\")?.*$");
+  private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ENGLISH);
+  private static final int BATCH = 1_000;
+
+  private StagingBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    long rows = args.length > 0 ? Long.parseLong(args[0]) : 3_000_000;
+    int threads = args.length > 1 ? Integer.parseInt(args[1]) : 2;
+    Path work = args.length > 2 ? Path.of(args[2]) : Files.createTempDirectory("staging-bench");
+    List<Object[]> lines = parse(Path.of(System.getProperty("lifecycle.shared", "/work/shared/data"), "real", "apache_logs"));
+    List<RowBatch> batches = new ArrayList<>();
+    for (int i = 0; i + BATCH <= lines.size(); i += BATCH) {
+      RowBatch.Builder b = RecordBatch.builder(SCHEMA);
+      lines.subList(i, i + BATCH).forEach(b::row);
+      batches.add(b.build());
+    }
+    long nBatches = rows / BATCH;
+    System.out.printf(Locale.ROOT, "%,d rows (%,d batches of %,d) from %,d log lines, %d append threads, %d cores, "
+        + "load average %.1f, -Xmx %d MB%n", nBatches * BATCH, nBatches, BATCH, lines.size(), threads,
+        Runtime.getRuntime().availableProcessors(), ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+        Runtime.getRuntime().maxMemory() >> 20);
+
+    // Warm-up: a short run of each, so the JIT has compiled the paths before anything is measured.
+    stager(work.resolve("warm"), batches, Math.min(nBatches, 300), threads);
+    parquetJava(work.resolve("warm.parquet"), batches, Math.min(nBatches, 300));
+    duckdb(work.resolve("warm-duck.parquet"), batches, Math.min(nBatches, 300));
+
+    Result ours = stager(work.resolve("lake"), batches, nBatches, threads);
+    double pj = parquetJava(work.resolve("plain.parquet"), batches, nBatches);
+    double duck = duckdb(work.resolve("duck.parquet"), batches, nBatches);
+    long peak = 0;
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == MemoryType.HEAP && pool.getName().contains("Old") && pool.getPeakUsage() != null) {
+        peak = Math.max(peak, pool.getPeakUsage().getUsed());
+      }
+    }
+    System.out.printf(Locale.ROOT, "append (group commit, durable): %,.0f rows/s, %.1f MB/s of spool, latency p50 %.3f ms, "
+        + "p99 %.3f ms, max %.1f ms%n", ours.appendRowsPerSec, ours.spoolMbPerSec, ours.p50Ms, ours.p99Ms, ours.maxMs);
+    System.out.printf(Locale.ROOT, "end-to-end append -> committed Parquet: %,.0f rows/s (%d files, %.1f MB)%n",
+        ours.endToEndRowsPerSec, ours.files, ours.parquetBytes / 1e6);
+    System.out.printf(Locale.ROOT, "parquet-java ExampleParquetWriter, one file, no durability: %,.0f rows/s%n", pj);
+    System.out.printf(Locale.ROOT, "DuckDB Appender + COPY TO parquet (in-memory db): %,.0f rows/s%n", duck);
+    System.out.printf(Locale.ROOT, "ratios: end-to-end / parquet-java %.2f; end-to-end / DuckDB %.2f; append / "
+        + "parquet-java %.2f; peak old-gen heap %d MB%n", ours.endToEndRowsPerSec / pj, ours.endToEndRowsPerSec / duck,
+        ours.appendRowsPerSec / pj, peak >> 20);
+  }
+
+  record Result(double appendRowsPerSec, double spoolMbPerSec, double p50Ms, double p99Ms, double maxMs,
+      double endToEndRowsPerSec, int files, long parquetBytes) {}
+
+  static Result stager(Path dir, List<RowBatch> batches, long nBatches, int threads) throws Exception {
+    Path root = dir.resolve("store");
+    Files.createDirectories(root);
+    TableId table = TableId.of("bench", "prod", "access");
+    LifecycleConfig config = LifecycleConfig.builder()
+        .staging(LifecycleConfig.defaults().staging().withDirectory(dir.resolve("spool"))).build();
+    try (Lifecycle lake = Lifecycle.builder().location(root.toUri().toString()).config(config).writerId("bench")
+        .build()) {
+      lake.catalog().createTable(table, SCHEMA, PartitionSpec.daily("timestamp"));
+      long[] latencies = new long[(int) nBatches];
+      AtomicLong next = new AtomicLong();
+      long start = System.nanoTime();
+      List<Thread> workers = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        Thread w = new Thread(() -> {
+          long i;
+          while ((i = next.getAndIncrement()) < nBatches) {
+            long t0 = System.nanoTime();
+            lake.stager().append(table, batches.get((int) (i % batches.size())));
+            latencies[(int) i] = System.nanoTime() - t0;
+          }
+        });
+        w.start();
+        workers.add(w);
+      }
+      for (Thread w : workers) {
+        w.join();
+      }
+      long appended = System.nanoTime() - start;
+      lake.stager().flushAll();
+      long committed = System.nanoTime() - start;
+      List<DataFile> files = lake.catalog().loadTable(table).liveFiles();
+      long rows = files.stream().mapToLong(DataFile::recordCount).sum();
+      if (rows != nBatches * BATCH) {
+        throw new IllegalStateException("committed " + rows + " rows, appended " + nBatches * BATCH);
+      }
+      long spoolBytes = dev.lakelifecycle.core.internal.staging.SpoolSizes.frameBytes(batches.get(0)) * nBatches;
+      Arrays.sort(latencies);
+      return new Result(nBatches * BATCH / (appended / 1e9), spoolBytes / 1e6 / (appended / 1e9),
+          latencies[(int) (nBatches * 0.50)] / 1e6, latencies[(int) Math.min(nBatches - 1, nBatches * 0.99)] / 1e6,
+          latencies[(int) nBatches - 1] / 1e6, nBatches * BATCH / (committed / 1e9), files.size(),
+          files.stream().mapToLong(DataFile::sizeBytes).sum());
+    } finally {
+      deleteTree(dir);
+    }
+  }
+
+  static double parquetJava(Path file, List<RowBatch> batches, long nBatches) throws IOException {
+    Files.deleteIfExists(file);
+    MessageType schema = Types.buildMessage()
+        .required(PrimitiveTypeName.INT64).as(LogicalTypeAnnotation.timestampType(true, LogicalTypeAnnotation.TimeUnit.MICROS)).named("timestamp")
+        .required(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named("client_ip")
+        .optional(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named("ident")
+        .optional(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named("user")
+        .required(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named("method")
+        .required(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named("path")
+        .optional(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named("protocol")
+        .required(PrimitiveTypeName.INT32).named("status")
+        .optional(PrimitiveTypeName.INT64).named("bytes")
+        .optional(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named("referrer")
+        .optional(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named("user_agent")
+        .required(PrimitiveTypeName.INT64).named("line")
+        .named("access");
+    SimpleGroupFactory groups = new SimpleGroupFactory(schema);
+    long start = System.nanoTime();
+    try (ParquetWriter<Group> w = WriterDefaults.apply(ExampleParquetWriter.builder(new LocalOutputFile(file))
+        .withType(schema)).build()) {
+      for (long i = 0; i < nBatches; i++) {
+        RowBatch b = batches.get((int) (i % batches.size()));
+        for (int r = 0; r < b.rowCount(); r++) {
+          Group g = groups.newGroup();
+          for (int c = 0; c < SCHEMA.size(); c++) {
+            Object v = b.get(c, r);
+            if (v == null) {
+              continue;
+            }
+            String name = SCHEMA.column(c).name();
+            switch (SCHEMA.column(c).type()) {
+              case TIMESTAMP, LONG -> g.add(name, (Long) v);
+              case INT -> g.add(name, (Integer) v);
+              default -> g.add(name, (String) v);
+            }
+          }
+          w.write(g);
+        }
+      }
+    }
+    double rate = nBatches * BATCH / ((System.nanoTime() - start) / 1e9);
+    Files.deleteIfExists(file);
+    return rate;
+  }
+
+  static double duckdb(Path file, List<RowBatch> batches, long nBatches) throws Exception {
+    Files.deleteIfExists(file);
+    long start = System.nanoTime();
+    try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE access (timestamp TIMESTAMP NOT NULL, client_ip VARCHAR NOT NULL, ident VARCHAR, "
+          + "\"user\" VARCHAR, method VARCHAR NOT NULL, path VARCHAR NOT NULL, protocol VARCHAR, status INTEGER NOT "
+          + "NULL, bytes BIGINT, referrer VARCHAR, user_agent VARCHAR, line BIGINT NOT NULL)");
+      try (DuckDBAppender a = ((DuckDBConnection) c).createAppender(DuckDBConnection.DEFAULT_SCHEMA, "access")) {
+        for (long i = 0; i < nBatches; i++) {
+          RowBatch b = batches.get((int) (i % batches.size()));
+          for (int r = 0; r < b.rowCount(); r++) {
+            a.beginRow();
+            for (int col = 0; col < SCHEMA.size(); col++) {
+              Object v = b.get(col, r);
+              switch (SCHEMA.column(col).type()) {
+                case TIMESTAMP -> a.append(Timestamp.from(Instant.EPOCH.plusNanos((Long) v * 1000)).toLocalDateTime());
+                case LONG -> {
+                  if (v == null) {
+                    a.appendNull();
+                  } else {
+                    a.append((long) (Long) v);
+                  }
+                }
+                case INT -> a.append((int) (Integer) v);
+                default -> {
+                  if (v == null) {
+                    a.appendNull();
+                  } else {
+                    a.append((String) v);
+                  }
+                }
+              }
+            }
+            a.endRow();
+          }
+        }
+      }
+      st.execute("COPY access TO '" + file + "' (FORMAT parquet, COMPRESSION zstd)");
+    }
+    double rate = nBatches * BATCH / ((System.nanoTime() - start) / 1e9);
+    Files.deleteIfExists(file);
+    return rate;
+  }
+
+  static List<Object[]> parse(Path file) throws IOException {
+    List<Object[]> out = new ArrayList<>();
+    long n = 0;
+    for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+      n++;
+      Matcher m = LINE.matcher(line);
+      if (!m.matches()) {
+        continue;
+      }
+      out.add(new Object[] {ZonedDateTime.parse(m.group(4), TIME).toInstant(), m.group(1), dash(m.group(2)),
+          dash(m.group(3)), m.group(5), m.group(6), m.group(7), Integer.parseInt(m.group(8)),
+          m.group(9).equals("-") ? null : Long.parseLong(m.group(9)), dash(m.group(10)), dash(m.group(11)), n});
+    }
+    return out;
+  }
+
+  private static String dash(String s) {
+    return s == null || s.equals("-") ? null : s;
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+
+}
