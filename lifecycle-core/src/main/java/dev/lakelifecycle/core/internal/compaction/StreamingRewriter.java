@@ -17,6 +17,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.PrimitiveIterator;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.column.ColumnDescriptor;
@@ -25,7 +32,10 @@ import org.apache.parquet.column.ColumnWriteStore;
 import org.apache.parquet.column.ColumnWriter;
 import org.apache.parquet.column.ParquetProperties;
 import org.apache.parquet.column.impl.ColumnReadStoreImpl;
+import org.apache.parquet.column.page.DataPage;
+import org.apache.parquet.column.page.DictionaryPage;
 import org.apache.parquet.column.page.PageReadStore;
+import org.apache.parquet.column.page.PageReader;
 import org.apache.parquet.compression.CompressionCodecFactory;
 import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.hadoop.CodecFactory;
@@ -68,6 +78,12 @@ final class StreamingRewriter {
   private static final String WRITER_MODEL_KEY = "writer.model.name";
   /** Rows copied per column before the next column: bounds page overshoot to one slice. */
   private static final int SLICE_ROWS = 4096;
+  /**
+   * Threads that decode and re-encode columns of one slice side by side. Columns are independent, so a merge
+   * scales with cores; capped so that compaction inside an ingestion service leaves cores to ingestion.
+   */
+  private static final int COLUMN_THREADS = Math.min(4, Runtime.getRuntime().availableProcessors());
+  private static final AtomicInteger THREAD_IDS = new AtomicInteger();
 
   /**
    * Sizes of one rewrite.
@@ -159,6 +175,14 @@ final class StreamingRewriter {
         return new Result(List.of(), List.of(), quarantined, excluded);
       }
       Merge merge = new Merge(table, groupId, good, metas, schema, settings, keys);
+      ExecutorService pool = COLUMN_THREADS > 1 && schema.getColumns().size() > 1
+          ? Executors.newFixedThreadPool(COLUMN_THREADS, r -> {
+            Thread t = new Thread(r, "lifecycle-compaction-column-" + THREAD_IDS.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+          })
+          : null;
+      merge.pool = pool;
       try {
         List<Output> outputs = merge.run();
         return new Result(outputs, List.copyOf(good), quarantined, excluded);
@@ -166,7 +190,7 @@ final class StreamingRewriter {
         merge.discardAll();
         int i = good.indexOf(bad.file);
         LOG.warn("Group {} of {}: input {} is unreadable ({}); quarantining it and merging the other {} inputs again",
-            groupId, table, bad.file.location(), bad.getMessage(), good.size() - 1);
+            groupId, table, bad.file.location(), bad.getMessage(), good.size() - 1, bad.getCause());
         quarantined.add(new Rejected(bad.file, bad.getMessage()));
         good.remove(i);
         metas.remove(i);
@@ -177,6 +201,10 @@ final class StreamingRewriter {
       } catch (RuntimeException | Error e) {
         merge.discardAll();
         throw e;
+      } finally {
+        if (pool != null) {
+          pool.shutdownNow();
+        }
       }
     }
   }
@@ -242,6 +270,8 @@ final class StreamingRewriter {
     private final List<ColumnDescriptor> columns;
     private final Map<String, String> keyValues;
     private final List<Output> done = new ArrayList<>();
+    /** Copies columns of a slice in parallel; {@code null} copies them on the calling thread. */
+    private ExecutorService pool;
 
     private StoreOutputFile out;
     private String outKey;
@@ -348,17 +378,40 @@ final class StreamingRewriter {
     private void copyRowGroup(DataFile f, PageReadStore rowGroup, long rows, String createdBy) {
       ColumnReader[] readers = new ColumnReader[columns.size()];
       try {
-        ColumnReadStoreImpl readStore = new ColumnReadStoreImpl(rowGroup, new NoopConverter(schema), schema,
+        // Pages are decompressed here, on this thread: a reader's decompressors are shared by its columns and
+        // not thread-safe. Decoding and re-encoding, the expensive part, then runs per column in parallel.
+        BufferedRowGroup buffered = BufferedRowGroup.of(rowGroup, columns);
+        ColumnReadStoreImpl readStore = new ColumnReadStoreImpl(buffered, new NoopConverter(schema), schema,
             createdBy);
         for (int c = 0; c < readers.length; c++) {
           readers[c] = readStore.getColumnReader(columns.get(c));
         }
         long[] consumed = new long[readers.length];
+        ValueCopies[] copies = new ValueCopies[readers.length];
+        for (int c = 0; c < readers.length; c++) {
+          if (!columns.get(c).getPrimitiveType().getPrimitiveTypeName().javaType.isPrimitive()) {
+            copies[c] = new ValueCopies();
+          }
+        }
+        List<Future<?>> running = new ArrayList<>(readers.length);
         for (long done = 0; done < rows; done += SLICE_ROWS) {
           int slice = (int) Math.min(SLICE_ROWS, rows - done);
-          for (int c = 0; c < readers.length; c++) {
-            consumed[c] += copyRows(readers[c], writers[c], columns.get(c), slice, consumed[c]);
+          if (pool == null) {
+            for (int c = 0; c < readers.length; c++) {
+              consumed[c] += copyRows(readers[c], writers[c], columns.get(c), slice, consumed[c], copies[c]);
+            }
+          } else {
+            running.clear();
+            for (int c = 0; c < readers.length; c++) {
+              int col = c;
+              running.add(pool.submit(() -> {
+                consumed[col] += copyRows(readers[col], writers[col], columns.get(col), slice,
+                    consumed[col], copies[col]);
+              }));
+            }
+            awaitAll(running);
           }
+          // endRecord may flush pages of any column: only after every column of the slice is written.
           for (int r = 0; r < slice; r++) {
             columnStore.endRecord();
           }
@@ -370,6 +423,30 @@ final class StreamingRewriter {
       }
       groupRows += rows;
       outRows += rows;
+    }
+
+    /** Waits for every task (so none still touches a writer), then rethrows the first failure. */
+    private void awaitAll(List<Future<?>> running) {
+      Throwable failure = null;
+      for (Future<?> task : running) {
+        try {
+          task.get();
+        } catch (ExecutionException e) {
+          failure = failure == null ? e.getCause() : failure;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          failure = failure == null ? e : failure;
+        }
+      }
+      if (failure instanceof RuntimeException re) {
+        throw re;
+      }
+      if (failure instanceof Error err) {
+        throw err;
+      }
+      if (failure != null) {
+        throw new IllegalStateException("Column copy interrupted", failure);
+      }
     }
 
     private void ensureOutput() throws IOException {
@@ -463,7 +540,8 @@ final class StreamingRewriter {
   }
 
   /** Copies {@code rows} whole rows of one column; returns the values copied. */
-  private static long copyRows(ColumnReader r, ColumnWriter w, ColumnDescriptor d, int rows, long consumedBefore) {
+  private static long copyRows(ColumnReader r, ColumnWriter w, ColumnDescriptor d, int rows, long consumedBefore,
+      ValueCopies copies) {
     long total = r.getTotalValueCount();
     int maxDl = d.getMaxDefinitionLevel();
     long consumed = consumedBefore;
@@ -557,11 +635,9 @@ final class StreamingRewriter {
           }
           int dl = r.getCurrentDefinitionLevel();
           if (dl == maxDl) {
-            Binary b = r.getBinary();
-            // A value read from a page is a slice of the whole decompressed page and "constant", so the output
-            // dictionary would keep it (and with it the input page) instead of copying it. Marked reused, the
-            // dictionary copies the bytes of new entries only; plain pages copy them anyway.
-            w.write(b.isBackingBytesReused() ? b : Binary.fromReusedByteBuffer(b.toByteBuffer()), rl, dl);
+            // A value read from a page is a slice of the whole decompressed page and "constant": written as is,
+            // the output dictionary would keep it and with it the input page.
+            w.write(copies.of(r.getBinary()), rl, dl);
           } else {
             w.writeNull(rl, dl);
           }
@@ -590,6 +666,88 @@ final class StreamingRewriter {
     }
     String msg = root.getMessage();
     return root.getClass().getSimpleName() + (msg == null ? "" : ": " + msg);
+  }
+
+  /** A row group whose pages were all read (and decompressed) up front, replayed to the column readers. */
+  private record BufferedRowGroup(long rowCount, Map<ColumnDescriptor, BufferedPages> pages,
+      Optional<PrimitiveIterator.OfLong> rowIndexes) implements PageReadStore {
+    static BufferedRowGroup of(PageReadStore source, List<ColumnDescriptor> columns) {
+      Map<ColumnDescriptor, BufferedPages> pages = new HashMap<>(columns.size() * 2);
+      for (ColumnDescriptor c : columns) {
+        PageReader r = source.getPageReader(c);
+        List<DataPage> data = new ArrayList<>();
+        for (DataPage p; (p = r.readPage()) != null; ) {
+          data.add(p);
+        }
+        pages.put(c, new BufferedPages(r.readDictionaryPage(), r.getTotalValueCount(), data));
+      }
+      return new BufferedRowGroup(source.getRowCount(), pages, source.getRowIndexes());
+    }
+
+    @Override
+    public PageReader getPageReader(ColumnDescriptor descriptor) {
+      return pages.get(descriptor);
+    }
+
+    @Override
+    public long getRowCount() {
+      return rowCount;
+    }
+
+    @Override
+    public Optional<PrimitiveIterator.OfLong> getRowIndexes() {
+      return rowIndexes;
+    }
+  }
+
+  /** The pages of one column chunk, read once. */
+  private static final class BufferedPages implements PageReader {
+    private final DictionaryPage dictionary;
+    private final long totalValueCount;
+    private final List<DataPage> data;
+    private int next;
+
+    BufferedPages(DictionaryPage dictionary, long totalValueCount, List<DataPage> data) {
+      this.dictionary = dictionary;
+      this.totalValueCount = totalValueCount;
+      this.data = data;
+    }
+
+    @Override
+    public DictionaryPage readDictionaryPage() {
+      return dictionary;
+    }
+
+    @Override
+    public long getTotalValueCount() {
+      return totalValueCount;
+    }
+
+    @Override
+    public DataPage readPage() {
+      return next < data.size() ? data.get(next++) : null;
+    }
+  }
+
+  /**
+   * Exact-size copies of the values of one input column chunk, found by identity: a dictionary-encoded page hands
+   * out the same instance for each occurrence of an entry, so each entry is copied once, and the output dictionary
+   * then hashes and compares plain arrays and keeps no input page alive. Direct-mapped, so it never grows; a
+   * value of a plain page simply misses and is copied once, as it has to be.
+   */
+  private static final class ValueCopies {
+    private static final int SLOTS = 4096;
+    private final Binary[] in = new Binary[SLOTS];
+    private final Binary[] out = new Binary[SLOTS];
+
+    Binary of(Binary value) {
+      int slot = System.identityHashCode(value) & (SLOTS - 1);
+      if (in[slot] != value) {
+        in[slot] = value;
+        out[slot] = Binary.fromConstantByteArray(value.getBytes());
+      }
+      return out[slot];
+    }
   }
 
   /** Converters are required by the column readers' constructor; values are read with the typed getters. */
