@@ -32,7 +32,10 @@ import org.apache.parquet.column.ColumnWriteStore;
 import org.apache.parquet.column.ColumnWriter;
 import org.apache.parquet.column.ParquetProperties;
 import org.apache.parquet.column.impl.ColumnReadStoreImpl;
+import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.column.page.DataPage;
+import org.apache.parquet.column.page.DataPageV1;
+import org.apache.parquet.column.page.DataPageV2;
 import org.apache.parquet.column.page.DictionaryPage;
 import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.column.page.PageReader;
@@ -126,6 +129,7 @@ final class StreamingRewriter {
         .withDictionaryPageSize(WriterDefaults.DICTIONARY_PAGE_SIZE)
         .withPageSize(WriterDefaults.PAGE_SIZE)
         .withWriterVersion(ParquetProperties.WriterVersion.PARQUET_1_0)
+        .withValuesWriterFactory(new RecurringValuesWriterFactory())
         .build();
     this.codecs = new CodecFactory(new PlainParquetConfiguration(), WriterDefaults.PAGE_SIZE);
   }
@@ -418,7 +422,7 @@ final class StreamingRewriter {
         }
       } catch (BadInput e) {
         throw e;
-      } catch (RuntimeException e) {
+      } catch (IOException | RuntimeException e) {
         throw new BadInput(f, describe(e), e);
       }
       groupRows += rows;
@@ -671,17 +675,38 @@ final class StreamingRewriter {
   /** A row group whose pages were all read (and decompressed) up front, replayed to the column readers. */
   private record BufferedRowGroup(long rowCount, Map<ColumnDescriptor, BufferedPages> pages,
       Optional<PrimitiveIterator.OfLong> rowIndexes) implements PageReadStore {
-    static BufferedRowGroup of(PageReadStore source, List<ColumnDescriptor> columns) {
+    static BufferedRowGroup of(PageReadStore source, List<ColumnDescriptor> columns) throws IOException {
       Map<ColumnDescriptor, BufferedPages> pages = new HashMap<>(columns.size() * 2);
       for (ColumnDescriptor c : columns) {
         PageReader r = source.getPageReader(c);
         List<DataPage> data = new ArrayList<>();
-        for (DataPage p; (p = r.readPage()) != null; ) {
-          data.add(p);
+        DictionaryPage dictionary = r.readDictionaryPage();
+        if (dictionary != null) {
+          dictionary = dictionary.copy();
         }
-        pages.put(c, new BufferedPages(r.readDictionaryPage(), r.getTotalValueCount(), data));
+        for (DataPage p; (p = r.readPage()) != null; ) {
+          data.add(materialized(p));
+        }
+        pages.put(c, new BufferedPages(dictionary, r.getTotalValueCount(), data));
       }
       return new BufferedRowGroup(source.getRowCount(), pages, source.getRowIndexes());
+    }
+
+    /**
+     * The page with its bytes decompressed now: some codecs decompress lazily, through a decompressor that the
+     * reader shares between all pages and resets for each, so a page kept for later must be read out at once.
+     */
+    private static DataPage materialized(DataPage page) throws IOException {
+      if (page instanceof DataPageV1 v1) {
+        return new DataPageV1(BytesInput.copy(v1.getBytes()), v1.getValueCount(), v1.getUncompressedSize(),
+            v1.getStatistics(), v1.getRlEncoding(), v1.getDlEncoding(), v1.getValueEncoding());
+      }
+      if (page instanceof DataPageV2 v2) {
+        return DataPageV2.uncompressed(v2.getRowCount(), v2.getNullCount(), v2.getValueCount(),
+            BytesInput.copy(v2.getRepetitionLevels()), BytesInput.copy(v2.getDefinitionLevels()),
+            v2.getDataEncoding(), BytesInput.copy(v2.getData()), v2.getStatistics());
+      }
+      throw new IllegalStateException("Unknown Parquet page type " + page.getClass().getName());
     }
 
     @Override
