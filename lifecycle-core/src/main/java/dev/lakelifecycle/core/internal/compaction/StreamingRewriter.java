@@ -65,7 +65,13 @@ import org.slf4j.LoggerFactory;
  * (uncompressed) with fresh dictionaries; an input row group already at least
  * {@link Settings#fastPathRowGroupBytes()} (uncompressed) is copied byte for byte without decoding. At most one
  * output row group is buffered (compressed), bounded by {@link Settings#memoryBudgetBytes()}; inputs are read
- * one row group at a time, so a group of any size needs the same memory.
+ * one row group at a time (held decompressed while it is copied, so at most the fast-path size), so a group of
+ * any size needs the same memory.
+ *
+ * <p><b>Speed</b>: the columns of a row group are decoded and re-encoded side by side on a small pool (one
+ * thread per core, at most 4, per rewrite), in slices of rows so that pages are flushed in step. A string value
+ * of a dictionary-encoded input page is copied once per dictionary entry, and the output dictionary recognises
+ * that copy by identity ({@link RecurringValuesWriterFactory}) instead of hashing its bytes per row.
  *
  * <p>Outputs roll when one reaches the target and the rest of the input is estimated (from the compression
  * achieved so far) to fill at least 75 % of another; so outputs land between 75 % and 180 % of the target when
