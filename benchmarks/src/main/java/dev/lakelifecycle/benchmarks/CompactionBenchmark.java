@@ -58,7 +58,7 @@ import org.apache.parquet.schema.MessageTypeParser;
 
 /**
  * Compaction side by side with its peers, all in one run: 2,000 small zstd files (7,000 rows each, 14 M rows, a
- * 12-column access-log/trace schema, about 230 MB) compacted at a 128 MiB target by
+ * 12-column log/trace schema, about 256 MB) compacted at a 128 MiB target by
  * <ol>
  *   <li>{@code lake-lifecycle}: {@link DefaultCompactor} end to end (plan, streaming column-level merge,
  *       manifest commit, checkpoint), in a child JVM with {@code -Xmx256m};</li>
@@ -81,6 +81,7 @@ import org.apache.parquet.schema.MessageTypeParser;
  * }</pre>
  * Arguments: the data directory (default {@code /tmp/lake-compaction-bench}) and the runs per peer (default 3). The
  * input is generated into {@code dataDir} (default {@code /tmp/lake-compaction-bench}) on the first run and reused.
+ * The single argument {@code planning} times the planner alone.
  */
 public final class CompactionBenchmark {
   static final int FILES = 2000;
@@ -107,6 +108,10 @@ public final class CompactionBenchmark {
   private CompactionBenchmark() {}
 
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("planning")) {
+      planning();
+      return;
+    }
     if (args.length > 0 && args[0].equals("child")) {
       child(args[1], Path.of(args[2]), args.length > 3 ? Integer.parseInt(args[3]) : 0);
       return;
@@ -201,6 +206,16 @@ public final class CompactionBenchmark {
   private static List<Path> generate(Path dir) throws IOException {
     Path in = inputDir(dir);
     Files.createDirectories(in);
+    // Data of an older generator (random ids on every row, twice the bytes) is not comparable: regenerate.
+    Path version = dir.resolve("generator-v2");
+    if (!Files.exists(version)) {
+      try (Stream<Path> s = Files.list(in)) {
+        for (Path old : s.toList()) {
+          Files.delete(old);
+        }
+      }
+      Files.createFile(version);
+    }
     List<Path> files = new ArrayList<>();
     String[] services = new String[20];
     for (int i = 0; i < services.length; i++) {
@@ -226,29 +241,56 @@ public final class CompactionBenchmark {
       Files.deleteIfExists(tmp);
       try (ParquetWriter<Group> w = ExampleParquetWriter.builder(new LocalOutputFile(tmp)).withType(SCHEMA)
           .withConf(new PlainParquetConfiguration()).withCompressionCodec(CompressionCodecName.ZSTD).build()) {
-        for (int i = 0; i < ROWS_PER_FILE; i++) {
-          long ts = t0 + (long) file * 43_200_000L + i * 6_000L + rnd.nextInt(1000);
-          Group g = f.newGroup()
-              .append("ts", ts)
-              .append("trace_id", Long.toHexString(rnd.nextLong()) + Long.toHexString(rnd.nextLong()))
-              .append("span_id", Long.toHexString(rnd.nextLong()))
-              .append("service", services[rnd.nextInt(services.length)])
-              .append("host", "ip-10-0-" + rnd.nextInt(4) + "-" + rnd.nextInt(50) + ".ec2.internal")
-              .append("method", methods[rnd.nextInt(methods.length)])
-              .append("path", "/api/v" + (1 + rnd.nextInt(3)) + "/items/" + rnd.nextInt(1000))
-              .append("status", rnd.nextInt(100) < 95 ? 200 : (rnd.nextBoolean() ? 404 : 500))
-              .append("duration_ms", Math.round(rnd.nextGaussian() * 30 + 120) / 1.0)
-              .append("bytes", 200L + rnd.nextInt(20_000))
-              .append("level", levels[rnd.nextInt(levels.length)]);
-          if (rnd.nextInt(10) != 0) {
-            g.append("user_agent", agents[rnd.nextInt(agents.length)]);
+        // Like a real tracer's log export: each row is a log line emitted inside a span, a trace has 1-8 spans
+        // (services calling each other), a span logs 1-3 lines; ids are random (128-bit trace, 64-bit span) but
+        // repeat across the lines of their span and trace, as they do in real data.
+        long ts = t0 + (long) file * 43_200_000L;
+        int i = 0;
+        while (i < ROWS_PER_FILE) {
+          String traceId = hex(rnd.nextLong()) + hex(rnd.nextLong());
+          int spans = 1 + rnd.nextInt(8);
+          String path = "/api/v" + (1 + rnd.nextInt(3)) + "/items/" + rnd.nextInt(1000);
+          String method = methods[rnd.nextInt(methods.length)];
+          String agent = rnd.nextInt(10) != 0 ? agents[rnd.nextInt(agents.length)] : null;
+          for (int s = 0; s < spans && i < ROWS_PER_FILE; s++) {
+            String spanId = hex(rnd.nextLong());
+            String service = services[rnd.nextInt(services.length)];
+            String host = "ip-10-0-" + rnd.nextInt(4) + "-" + rnd.nextInt(50) + ".ec2.internal";
+            int status = rnd.nextInt(100) < 95 ? 200 : (rnd.nextBoolean() ? 404 : 500);
+            double duration = Math.round(rnd.nextGaussian() * 30 + 120) / 1.0;
+            long bytes = 200L + rnd.nextInt(20_000);
+            int lines = 1 + rnd.nextInt(3);
+            for (int l = 0; l < lines && i < ROWS_PER_FILE; l++, i++) {
+              ts += 1_000L + rnd.nextInt(11_000);
+              Group g = f.newGroup()
+                  .append("ts", ts)
+                  .append("trace_id", traceId)
+                  .append("span_id", spanId)
+                  .append("service", service)
+                  .append("host", host)
+                  .append("method", method)
+                  .append("path", path)
+                  .append("status", status)
+                  .append("duration_ms", duration)
+                  .append("bytes", bytes)
+                  .append("level", status == 500 ? "ERROR" : levels[rnd.nextInt(levels.length)]);
+              if (agent != null) {
+                g.append("user_agent", agent);
+              }
+              w.write(g);
+            }
           }
-          w.write(g);
         }
       }
       Files.move(tmp, p);
     }
     return files;
+  }
+
+  /** 16 lower-case hex digits, zero-padded, as tracers print 64-bit ids. */
+  private static String hex(long v) {
+    String h = Long.toHexString(v);
+    return "0000000000000000".substring(h.length()) + h;
   }
 
   // ---------------------------------------------------------------- children

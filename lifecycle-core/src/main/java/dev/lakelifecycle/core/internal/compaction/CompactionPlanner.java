@@ -10,8 +10,8 @@ import dev.lakelifecycle.api.compaction.CompactionPlan.Reason;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.HashMap;
 import java.util.function.Function;
+import java.util.function.ToLongFunction;
 import org.apache.parquet.schema.MessageType;
 
 /**
@@ -97,8 +98,16 @@ public final class CompactionPlanner {
   }
 
   /** A candidate group before ordering and numbering. */
-  private record Candidate(String partition, Instant start, List<DataFile> files, long bytes, String why,
+  private record Candidate(String partition, Instant start, List<Indexed> files, long bytes, String why,
       String schemaNote) {}
+
+  /**
+   * A live file with its position in the live-file list: decisions are kept in an array by that position, which
+   * for a million files is several times cheaper than a map keyed by file.
+   */
+  private record Indexed(DataFile file, int index) {}
+
+  private static final Comparator<Indexed> INDEXED_OLDEST_FIRST = Comparator.comparing(Indexed::file, OLDEST_FIRST);
 
   /**
    * Plans the compaction of {@code liveFiles}.
@@ -109,10 +118,18 @@ public final class CompactionPlanner {
    */
   public static CompactionPlan plan(TableId table, List<DataFile> liveFiles, Settings settings, Instant now,
       Function<DataFile, FileSchema> schemaOf, Function<DataFile, String> quarantine) {
-    Map<DataFile, Decision> decisions = new IdentityHashMap<>(liveFiles.size() * 2);
-    Map<String, List<DataFile>> byPartition = new HashMap<>();
-    for (DataFile f : liveFiles) {
-      byPartition.computeIfAbsent(f.partition(), p -> new ArrayList<>()).add(f);
+    Decision[] decisions = new Decision[liveFiles.size()];
+    Map<String, List<Indexed>> byPartition = new HashMap<>();
+    String lastPartition = null;
+    List<Indexed> last = null;
+    for (int i = 0; i < decisions.length; i++) {
+      DataFile f = liveFiles.get(i);
+      // Files of a partition usually come together: skip the lookup for a run of them.
+      if (!f.partition().equals(lastPartition)) {
+        lastPartition = f.partition();
+        last = byPartition.computeIfAbsent(lastPartition, p -> new ArrayList<>());
+      }
+      last.add(new Indexed(f, i));
     }
     // Sorted once with each start parsed once: comparing parsed partition names inside a TreeMap costs more
     // than the rest of planning a million files.
@@ -126,18 +143,20 @@ public final class CompactionPlanner {
     List<Candidate> candidates = new ArrayList<>();
     for (Map.Entry<String, Instant> pe : partitions) {
       String partition = pe.getKey();
-      List<DataFile> small = new ArrayList<>();
-      for (DataFile f : byPartition.get(partition)) {
+      List<Indexed> small = new ArrayList<>();
+      for (Indexed x : byPartition.get(partition)) {
+        DataFile f = x.file();
         String quarantined = quarantine.apply(f);
         if (quarantined != null) {
-          decisions.put(f, new Decision(f, Reason.QUARANTINED, "quarantined: " + quarantined
-              + " (kept out of compaction until the quarantine is cleared with Compactor.clearQuarantine)"));
+          decisions[x.index()] = new Decision(f, Reason.QUARANTINED, "quarantined: " + quarantined
+              + " (kept out of compaction until the quarantine is cleared with Compactor.clearQuarantine)");
         } else if (f.sizeBytes() >= settings.minFileSizeBytes()) {
-          decisions.put(f, new Decision(f, Reason.LARGE_ENOUGH, "size " + f.sizeBytes() + " B >= small-file threshold "
+          decisions[x.index()] = new Decision(f, Reason.LARGE_ENOUGH, "size " + f.sizeBytes()
+              + " B >= small-file threshold "
               + settings.minFileSizeBytes() + " B (75 % of target " + settings.targetFileSizeBytes()
-              + " B): already large enough"));
+              + " B): already large enough");
         } else {
-          small.add(f);
+          small.add(x);
         }
       }
       if (small.isEmpty()) {
@@ -148,33 +167,36 @@ public final class CompactionPlanner {
         String why = "partition " + partition + " is open for late writers until " + closesAt + " (window end "
             + PartitionSpec.endOf(partition) + " + max wait " + settings.maxWait() + "), now " + now
             + "; compacted after the window closes, or with force(true); size ";
-        for (DataFile f : small) {
-          decisions.put(f, new Decision(f, Reason.WINDOW_OPEN, why + f.sizeBytes() + " B" + threshold));
+        for (Indexed x : small) {
+          decisions[x.index()] = new Decision(x.file(), Reason.WINDOW_OPEN, why + x.file().sizeBytes() + " B"
+              + threshold);
         }
         continue;
       }
       if (small.size() == 1) {
-        DataFile f = small.get(0);
-        decisions.put(f, new Decision(f, Reason.ALONE_IN_PARTITION, "the only small file of partition " + partition
-            + " (a file is never rewritten alone); size " + f.sizeBytes() + " B" + threshold));
+        DataFile f = small.get(0).file();
+        decisions[small.get(0).index()] = new Decision(f, Reason.ALONE_IN_PARTITION,
+            "the only small file of partition " + partition
+            + " (a file is never rewritten alone); size " + f.sizeBytes() + " B" + threshold);
         continue;
       }
-      small.sort(OLDEST_FIRST);
-      List<DataFile> readable = new ArrayList<>(small.size());
-      Map<DataFile, String> unreadable = new IdentityHashMap<>();
-      for (DataFile f : small) {
+      small.sort(INDEXED_OLDEST_FIRST);
+      List<Indexed> readable = new ArrayList<>(small.size());
+      List<MessageType> schemas = new ArrayList<>(small.size());
+      for (Indexed x : small) {
+        DataFile f = x.file();
         FileSchema fs = schemaOf.apply(f);
         if (fs == null || fs.schema() == null) {
           String why = fs == null || fs.unreadable() == null ? "unknown schema" : fs.unreadable();
-          unreadable.put(f, why);
-          decisions.put(f, new Decision(f, Reason.QUARANTINED, "unreadable Parquet footer: " + why
+          decisions[x.index()] = new Decision(f, Reason.QUARANTINED, "unreadable Parquet footer: " + why
               + " (a run quarantines it and compacts the partition's other files; repair or replace it, then"
-              + " clear the quarantine)"));
+              + " clear the quarantine)");
         } else {
-          readable.add(f);
+          readable.add(x);
+          schemas.add(fs.schema());
         }
       }
-      List<List<DataFile>> classes = schemaClasses(readable, schemaOf);
+      List<List<Indexed>> classes = schemaClasses(readable, schemas);
       for (int i = 0; i < classes.size(); i++) {
         planClass(partition, pe.getValue(), classes.get(i), i == 0, readable.size(), settings, candidates,
             decisions);
@@ -199,28 +221,34 @@ public final class CompactionPlanner {
         String why = "eligible (" + c.why() + ") but deferred to a later run by the cap of " + settings.maxFiles()
             + " files / " + settings.maxBytes() + " B per run (0 = none); this run takes " + files + " files, "
             + bytes + " B";
-        for (DataFile f : c.files()) {
-          decisions.put(f, new Decision(f, Reason.DEFERRED_BY_CAP, why));
+        for (Indexed x : c.files()) {
+          decisions[x.index()] = new Decision(x.file(), Reason.DEFERRED_BY_CAP, why);
         }
         continue;
       }
       files += c.files().size();
       bytes += c.bytes();
       String id = "cg-" + groups.size();
-      Group g = new Group(id, c.partition(), c.files());
+      List<DataFile> inputs = new ArrayList<>(c.files().size());
+      for (Indexed x : c.files()) {
+        inputs.add(x.file());
+      }
+      Group g = new Group(id, c.partition(), inputs);
       groups.add(g);
       String why = "in " + id + " with " + c.files().size() + " file(s), " + c.bytes() + " B of target "
           + settings.targetFileSizeBytes() + " B: partition " + c.partition() + " has " + c.why() + "; size ";
-      for (DataFile f : c.files()) {
-        decisions.put(f, new Decision(f, Reason.INCLUDED, why + f.sizeBytes() + " B" + threshold + c.schemaNote()));
+      for (Indexed x : c.files()) {
+        decisions[x.index()] = new Decision(x.file(), Reason.INCLUDED, why + x.file().sizeBytes() + " B" + threshold
+            + c.schemaNote());
       }
     }
 
-    List<Decision> ordered = new ArrayList<>(liveFiles.size());
-    for (DataFile f : liveFiles) {
-      ordered.add(Objects.requireNonNull(decisions.get(f), () -> "no decision for " + f.location()));
+    for (int i = 0; i < decisions.length; i++) {
+      if (decisions[i] == null) {
+        throw new IllegalStateException("no decision for " + liveFiles.get(i).location());
+      }
     }
-    return new CompactionPlan(table, groups, ordered);
+    return new CompactionPlan(table, groups, Arrays.asList(decisions));
   }
 
   /**
@@ -248,22 +276,34 @@ public final class CompactionPlanner {
    * Splits readable small files (oldest first) into classes of identical schema, largest class first (ties: the
    * class of the older file first).
    */
-  private static List<List<DataFile>> schemaClasses(List<DataFile> small, Function<DataFile, FileSchema> schemaOf) {
-    Map<MessageType, List<DataFile>> classes = new LinkedHashMap<>();
-    for (DataFile f : small) {
-      classes.computeIfAbsent(schemaOf.apply(f).schema(), k -> new ArrayList<>()).add(f);
+  private static List<List<Indexed>> schemaClasses(List<Indexed> small, List<MessageType> schemas) {
+    // Nearly always one schema: compare with the first by identity before hashing a whole schema per file.
+    MessageType first = schemas.isEmpty() ? null : schemas.get(0);
+    boolean uniform = true;
+    for (MessageType m : schemas) {
+      if (m != first && !m.equals(first)) {
+        uniform = false;
+        break;
+      }
     }
-    List<List<DataFile>> ordered = new ArrayList<>(classes.values());
+    if (uniform) {
+      return List.of(small);
+    }
+    Map<MessageType, List<Indexed>> classes = new LinkedHashMap<>();
+    for (int i = 0; i < small.size(); i++) {
+      classes.computeIfAbsent(schemas.get(i), k -> new ArrayList<>()).add(small.get(i));
+    }
+    List<List<Indexed>> ordered = new ArrayList<>(classes.values());
     // Stable sort keeps first-seen (oldest file) order among equally large classes.
-    ordered.sort(Comparator.comparingInt((List<DataFile> c) -> c.size()).reversed());
+    ordered.sort(Comparator.comparingInt((List<Indexed> c) -> c.size()).reversed());
     return ordered;
   }
 
-  private static void planClass(String partition, Instant start, List<DataFile> files, boolean largestClass,
-      int readableInPartition, Settings settings, List<Candidate> candidates, Map<DataFile, Decision> decisions) {
+  private static void planClass(String partition, Instant start, List<Indexed> files, boolean largestClass,
+      int readableInPartition, Settings settings, List<Candidate> candidates, Decision[] decisions) {
     long bytes = 0;
-    for (DataFile f : files) {
-      bytes += f.sizeBytes();
+    for (Indexed x : files) {
+      bytes += x.file().sizeBytes();
     }
     String schemaNote = files.size() == readableInPartition ? ""
         : String.format(Locale.ROOT, "; only %d of the partition's %d readable small files share this Parquet schema"
@@ -275,19 +315,19 @@ public final class CompactionPlanner {
       String why = "partition " + partition + " has " + files.size() + " small file(s) of " + bytes + " B"
           + (largestClass ? "" : " with this schema") + ", needs >= " + settings.minInputFiles() + " files or >= "
           + settings.targetFileSizeBytes() + " B (target) to compact; size ";
-      for (DataFile f : files) {
-        decisions.put(f, new Decision(f, reason, why + f.sizeBytes() + " B < threshold "
-            + settings.minFileSizeBytes() + " B" + schemaNote));
+      for (Indexed x : files) {
+        decisions[x.index()] = new Decision(x.file(), reason, why + x.file().sizeBytes() + " B < threshold "
+            + settings.minFileSizeBytes() + " B" + schemaNote);
       }
       return;
     }
     String why = files.size() >= settings.minInputFiles()
         ? files.size() + " small files >= min " + settings.minInputFiles()
         : bytes + " B of small files >= target " + settings.targetFileSizeBytes() + " B";
-    for (List<DataFile> part : split(files, bytes, settings.targetFileSizeBytes())) {
+    for (List<Indexed> part : split(files, x -> x.file().sizeBytes(), bytes, settings.targetFileSizeBytes())) {
       long partBytes = 0;
-      for (DataFile f : part) {
-        partBytes += f.sizeBytes();
+      for (Indexed x : part) {
+        partBytes += x.file().sizeBytes();
       }
       candidates.add(new Candidate(partition, start, part, partBytes, why, schemaNote));
     }
@@ -298,23 +338,27 @@ public final class CompactionPlanner {
    * each, of about equal bytes and at least two files.
    */
   static List<List<DataFile>> split(List<DataFile> files, long bytes, long target) {
+    return split(files, DataFile::sizeBytes, bytes, target);
+  }
+
+  private static <T> List<List<T>> split(List<T> files, ToLongFunction<T> sizeOf, long bytes, long target) {
     long max = target * MAX_GROUP_TARGETS;
     int n = (int) Math.max(1, Math.min(files.size() / 2, (bytes + max - 1) / max));
     if (n == 1) {
       return List.of(files);
     }
-    List<List<DataFile>> out = new ArrayList<>(n);
+    List<List<T>> out = new ArrayList<>(n);
     long per = bytes / n;
-    List<DataFile> open = new ArrayList<>();
+    List<T> open = new ArrayList<>();
     long openBytes = 0;
-    for (DataFile f : files) {
-      if (open.size() >= 2 && openBytes + f.sizeBytes() / 2 > per && out.size() < n - 1) {
+    for (T f : files) {
+      if (open.size() >= 2 && openBytes + sizeOf.applyAsLong(f) / 2 > per && out.size() < n - 1) {
         out.add(open);
         open = new ArrayList<>();
         openBytes = 0;
       }
       open.add(f);
-      openBytes += f.sizeBytes();
+      openBytes += sizeOf.applyAsLong(f);
     }
     if (open.size() == 1) {
       out.get(out.size() - 1).addAll(open);

@@ -17,6 +17,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.PrimitiveIterator;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.column.ColumnDescriptor;
@@ -25,7 +32,13 @@ import org.apache.parquet.column.ColumnWriteStore;
 import org.apache.parquet.column.ColumnWriter;
 import org.apache.parquet.column.ParquetProperties;
 import org.apache.parquet.column.impl.ColumnReadStoreImpl;
+import org.apache.parquet.bytes.BytesInput;
+import org.apache.parquet.column.page.DataPage;
+import org.apache.parquet.column.page.DataPageV1;
+import org.apache.parquet.column.page.DataPageV2;
+import org.apache.parquet.column.page.DictionaryPage;
 import org.apache.parquet.column.page.PageReadStore;
+import org.apache.parquet.column.page.PageReader;
 import org.apache.parquet.compression.CompressionCodecFactory;
 import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.hadoop.CodecFactory;
@@ -52,7 +65,13 @@ import org.slf4j.LoggerFactory;
  * (uncompressed) with fresh dictionaries; an input row group already at least
  * {@link Settings#fastPathRowGroupBytes()} (uncompressed) is copied byte for byte without decoding. At most one
  * output row group is buffered (compressed), bounded by {@link Settings#memoryBudgetBytes()}; inputs are read
- * one row group at a time, so a group of any size needs the same memory.
+ * one row group at a time (held decompressed while it is copied, so at most the fast-path size), so a group of
+ * any size needs the same memory.
+ *
+ * <p><b>Speed</b>: the columns of a row group are decoded and re-encoded side by side on a small pool (one
+ * thread per core, at most 4, per rewrite), in slices of rows so that pages are flushed in step. A string value
+ * of a dictionary-encoded input page is copied once per dictionary entry, and the output dictionary recognises
+ * that copy by identity ({@link RecurringValuesWriterFactory}) instead of hashing its bytes per row.
  *
  * <p>Outputs roll when one reaches the target and the rest of the input is estimated (from the compression
  * achieved so far) to fill at least 75 % of another; so outputs land between 75 % and 180 % of the target when
@@ -68,6 +87,12 @@ final class StreamingRewriter {
   private static final String WRITER_MODEL_KEY = "writer.model.name";
   /** Rows copied per column before the next column: bounds page overshoot to one slice. */
   private static final int SLICE_ROWS = 4096;
+  /**
+   * Threads that decode and re-encode columns of one slice side by side. Columns are independent, so a merge
+   * scales with cores; capped so that compaction inside an ingestion service leaves cores to ingestion.
+   */
+  private static final int COLUMN_THREADS = Math.min(4, Runtime.getRuntime().availableProcessors());
+  private static final AtomicInteger THREAD_IDS = new AtomicInteger();
 
   /**
    * Sizes of one rewrite.
@@ -110,6 +135,7 @@ final class StreamingRewriter {
         .withDictionaryPageSize(WriterDefaults.DICTIONARY_PAGE_SIZE)
         .withPageSize(WriterDefaults.PAGE_SIZE)
         .withWriterVersion(ParquetProperties.WriterVersion.PARQUET_1_0)
+        .withValuesWriterFactory(new RecurringValuesWriterFactory())
         .build();
     this.codecs = new CodecFactory(new PlainParquetConfiguration(), WriterDefaults.PAGE_SIZE);
   }
@@ -159,6 +185,14 @@ final class StreamingRewriter {
         return new Result(List.of(), List.of(), quarantined, excluded);
       }
       Merge merge = new Merge(table, groupId, good, metas, schema, settings, keys);
+      ExecutorService pool = COLUMN_THREADS > 1 && schema.getColumns().size() > 1
+          ? Executors.newFixedThreadPool(COLUMN_THREADS, r -> {
+            Thread t = new Thread(r, "lifecycle-compaction-column-" + THREAD_IDS.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+          })
+          : null;
+      merge.pool = pool;
       try {
         List<Output> outputs = merge.run();
         return new Result(outputs, List.copyOf(good), quarantined, excluded);
@@ -166,7 +200,7 @@ final class StreamingRewriter {
         merge.discardAll();
         int i = good.indexOf(bad.file);
         LOG.warn("Group {} of {}: input {} is unreadable ({}); quarantining it and merging the other {} inputs again",
-            groupId, table, bad.file.location(), bad.getMessage(), good.size() - 1);
+            groupId, table, bad.file.location(), bad.getMessage(), good.size() - 1, bad.getCause());
         quarantined.add(new Rejected(bad.file, bad.getMessage()));
         good.remove(i);
         metas.remove(i);
@@ -177,6 +211,10 @@ final class StreamingRewriter {
       } catch (RuntimeException | Error e) {
         merge.discardAll();
         throw e;
+      } finally {
+        if (pool != null) {
+          pool.shutdownNow();
+        }
       }
     }
   }
@@ -242,6 +280,8 @@ final class StreamingRewriter {
     private final List<ColumnDescriptor> columns;
     private final Map<String, String> keyValues;
     private final List<Output> done = new ArrayList<>();
+    /** Copies columns of a slice in parallel; {@code null} copies them on the calling thread. */
+    private ExecutorService pool;
 
     private StoreOutputFile out;
     private String outKey;
@@ -348,28 +388,75 @@ final class StreamingRewriter {
     private void copyRowGroup(DataFile f, PageReadStore rowGroup, long rows, String createdBy) {
       ColumnReader[] readers = new ColumnReader[columns.size()];
       try {
-        ColumnReadStoreImpl readStore = new ColumnReadStoreImpl(rowGroup, new NoopConverter(schema), schema,
+        // Pages are decompressed here, on this thread: a reader's decompressors are shared by its columns and
+        // not thread-safe. Decoding and re-encoding, the expensive part, then runs per column in parallel.
+        BufferedRowGroup buffered = BufferedRowGroup.of(rowGroup, columns);
+        ColumnReadStoreImpl readStore = new ColumnReadStoreImpl(buffered, new NoopConverter(schema), schema,
             createdBy);
         for (int c = 0; c < readers.length; c++) {
           readers[c] = readStore.getColumnReader(columns.get(c));
         }
         long[] consumed = new long[readers.length];
+        ValueCopies[] copies = new ValueCopies[readers.length];
+        for (int c = 0; c < readers.length; c++) {
+          if (!columns.get(c).getPrimitiveType().getPrimitiveTypeName().javaType.isPrimitive()) {
+            copies[c] = new ValueCopies();
+          }
+        }
+        List<Future<?>> running = new ArrayList<>(readers.length);
         for (long done = 0; done < rows; done += SLICE_ROWS) {
           int slice = (int) Math.min(SLICE_ROWS, rows - done);
-          for (int c = 0; c < readers.length; c++) {
-            consumed[c] += copyRows(readers[c], writers[c], columns.get(c), slice, consumed[c]);
+          if (pool == null) {
+            for (int c = 0; c < readers.length; c++) {
+              consumed[c] += copyRows(readers[c], writers[c], columns.get(c), slice, consumed[c], copies[c]);
+            }
+          } else {
+            running.clear();
+            for (int c = 0; c < readers.length; c++) {
+              int col = c;
+              running.add(pool.submit(() -> {
+                consumed[col] += copyRows(readers[col], writers[col], columns.get(col), slice,
+                    consumed[col], copies[col]);
+              }));
+            }
+            awaitAll(running);
           }
+          // endRecord may flush pages of any column: only after every column of the slice is written.
           for (int r = 0; r < slice; r++) {
             columnStore.endRecord();
           }
         }
       } catch (BadInput e) {
         throw e;
-      } catch (RuntimeException e) {
+      } catch (IOException | RuntimeException e) {
         throw new BadInput(f, describe(e), e);
       }
       groupRows += rows;
       outRows += rows;
+    }
+
+    /** Waits for every task (so none still touches a writer), then rethrows the first failure. */
+    private void awaitAll(List<Future<?>> running) {
+      Throwable failure = null;
+      for (Future<?> task : running) {
+        try {
+          task.get();
+        } catch (ExecutionException e) {
+          failure = failure == null ? e.getCause() : failure;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          failure = failure == null ? e : failure;
+        }
+      }
+      if (failure instanceof RuntimeException re) {
+        throw re;
+      }
+      if (failure instanceof Error err) {
+        throw err;
+      }
+      if (failure != null) {
+        throw new IllegalStateException("Column copy interrupted", failure);
+      }
     }
 
     private void ensureOutput() throws IOException {
@@ -463,7 +550,8 @@ final class StreamingRewriter {
   }
 
   /** Copies {@code rows} whole rows of one column; returns the values copied. */
-  private static long copyRows(ColumnReader r, ColumnWriter w, ColumnDescriptor d, int rows, long consumedBefore) {
+  private static long copyRows(ColumnReader r, ColumnWriter w, ColumnDescriptor d, int rows, long consumedBefore,
+      ValueCopies copies) {
     long total = r.getTotalValueCount();
     int maxDl = d.getMaxDefinitionLevel();
     long consumed = consumedBefore;
@@ -557,11 +645,9 @@ final class StreamingRewriter {
           }
           int dl = r.getCurrentDefinitionLevel();
           if (dl == maxDl) {
-            Binary b = r.getBinary();
-            // A value read from a page is a slice of the whole decompressed page and "constant", so the output
-            // dictionary would keep it (and with it the input page) instead of copying it. Marked reused, the
-            // dictionary copies the bytes of new entries only; plain pages copy them anyway.
-            w.write(b.isBackingBytesReused() ? b : Binary.fromReusedByteBuffer(b.toByteBuffer()), rl, dl);
+            // A value read from a page is a slice of the whole decompressed page and "constant": written as is,
+            // the output dictionary would keep it and with it the input page.
+            w.write(copies.of(r.getBinary()), rl, dl);
           } else {
             w.writeNull(rl, dl);
           }
@@ -590,6 +676,109 @@ final class StreamingRewriter {
     }
     String msg = root.getMessage();
     return root.getClass().getSimpleName() + (msg == null ? "" : ": " + msg);
+  }
+
+  /** A row group whose pages were all read (and decompressed) up front, replayed to the column readers. */
+  private record BufferedRowGroup(long rowCount, Map<ColumnDescriptor, BufferedPages> pages,
+      Optional<PrimitiveIterator.OfLong> rowIndexes) implements PageReadStore {
+    static BufferedRowGroup of(PageReadStore source, List<ColumnDescriptor> columns) throws IOException {
+      Map<ColumnDescriptor, BufferedPages> pages = new HashMap<>(columns.size() * 2);
+      for (ColumnDescriptor c : columns) {
+        PageReader r = source.getPageReader(c);
+        List<DataPage> data = new ArrayList<>();
+        DictionaryPage dictionary = r.readDictionaryPage();
+        if (dictionary != null) {
+          dictionary = dictionary.copy();
+        }
+        for (DataPage p; (p = r.readPage()) != null; ) {
+          data.add(materialized(p));
+        }
+        pages.put(c, new BufferedPages(dictionary, r.getTotalValueCount(), data));
+      }
+      return new BufferedRowGroup(source.getRowCount(), pages, source.getRowIndexes());
+    }
+
+    /**
+     * The page with its bytes decompressed now: some codecs decompress lazily, through a decompressor that the
+     * reader shares between all pages and resets for each, so a page kept for later must be read out at once.
+     */
+    private static DataPage materialized(DataPage page) throws IOException {
+      if (page instanceof DataPageV1 v1) {
+        return new DataPageV1(BytesInput.copy(v1.getBytes()), v1.getValueCount(), v1.getUncompressedSize(),
+            v1.getStatistics(), v1.getRlEncoding(), v1.getDlEncoding(), v1.getValueEncoding());
+      }
+      if (page instanceof DataPageV2 v2) {
+        return DataPageV2.uncompressed(v2.getRowCount(), v2.getNullCount(), v2.getValueCount(),
+            BytesInput.copy(v2.getRepetitionLevels()), BytesInput.copy(v2.getDefinitionLevels()),
+            v2.getDataEncoding(), BytesInput.copy(v2.getData()), v2.getStatistics());
+      }
+      throw new IllegalStateException("Unknown Parquet page type " + page.getClass().getName());
+    }
+
+    @Override
+    public PageReader getPageReader(ColumnDescriptor descriptor) {
+      return pages.get(descriptor);
+    }
+
+    @Override
+    public long getRowCount() {
+      return rowCount;
+    }
+
+    @Override
+    public Optional<PrimitiveIterator.OfLong> getRowIndexes() {
+      return rowIndexes;
+    }
+  }
+
+  /** The pages of one column chunk, read once. */
+  private static final class BufferedPages implements PageReader {
+    private final DictionaryPage dictionary;
+    private final long totalValueCount;
+    private final List<DataPage> data;
+    private int next;
+
+    BufferedPages(DictionaryPage dictionary, long totalValueCount, List<DataPage> data) {
+      this.dictionary = dictionary;
+      this.totalValueCount = totalValueCount;
+      this.data = data;
+    }
+
+    @Override
+    public DictionaryPage readDictionaryPage() {
+      return dictionary;
+    }
+
+    @Override
+    public long getTotalValueCount() {
+      return totalValueCount;
+    }
+
+    @Override
+    public DataPage readPage() {
+      return next < data.size() ? data.get(next++) : null;
+    }
+  }
+
+  /**
+   * Exact-size copies of the values of one input column chunk, found by identity: a dictionary-encoded page hands
+   * out the same instance for each occurrence of an entry, so each entry is copied once, and the output dictionary
+   * then hashes and compares plain arrays and keeps no input page alive. Direct-mapped, so it never grows; a
+   * value of a plain page simply misses and is copied once, as it has to be.
+   */
+  private static final class ValueCopies {
+    private static final int SLOTS = 4096;
+    private final Binary[] in = new Binary[SLOTS];
+    private final Binary[] out = new Binary[SLOTS];
+
+    Binary of(Binary value) {
+      int slot = System.identityHashCode(value) & (SLOTS - 1);
+      if (in[slot] != value) {
+        in[slot] = value;
+        out[slot] = Binary.fromConstantByteArray(value.getBytes());
+      }
+      return out[slot];
+    }
   }
 
   /** Converters are required by the column readers' constructor; values are read with the typed getters. */

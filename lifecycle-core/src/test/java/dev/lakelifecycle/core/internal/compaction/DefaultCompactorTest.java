@@ -104,6 +104,39 @@ class DefaultCompactorTest {
   }
 
   @Test
+  void copiesRowGroupsAtLeastTheFastPathSizeUndecodedAndMergesSmallerOnes() throws Exception {
+    appendEvents(T, DAY, 4, 25);
+    Map<String, Integer> before = fx.rows(T);
+    // Every input row group is at least 1 byte: each is appended as is, so the output keeps all four.
+    LifecycleConfig.Compaction fastPath = THREE_FILES.withRewriteSizes(128L << 20, 1, 8L << 20);
+
+    CompactionResult fast = fx.compactor(fastPath).compact(T).execute();
+
+    assertThat(fast.filesAdded()).isEqualTo(1);
+    assertThat(rowGroupRows(fx.catalog.loadTable(T).liveFiles().get(0))).containsExactly(25L, 25L, 25L, 25L);
+    assertThat(fx.rows(T)).isEqualTo(before);
+
+    // Below the default 8 MiB threshold the same rows are decoded and merged into one row group.
+    appendEvents(T, DAY, 3, 25);
+    Map<String, Integer> all = fx.rows(T);
+    fx.compactor(THREE_FILES).compact(T).force(true).execute();
+
+    List<DataFile> live = fx.catalog.loadTable(T).liveFiles();
+    assertThat(live).hasSize(1);
+    assertThat(rowGroupRows(live.get(0))).containsExactly(175L);
+    assertThat(fx.rows(T)).isEqualTo(all);
+  }
+
+  private List<Long> rowGroupRows(DataFile f) throws java.io.IOException {
+    List<Long> rows = new ArrayList<>();
+    try (var r = org.apache.parquet.hadoop.ParquetFileReader.open(new dev.lakelifecycle.core.internal.parquet
+        .StoreInputFile(fx.store, fx.store.keyOf(f.location()).orElseThrow(), f.sizeBytes()))) {
+      r.getRowGroups().forEach(b -> rows.add(b.getRowCount()));
+    }
+    return rows;
+  }
+
+  @Test
   void planIsADryRunThatWaitsForTheWindowToClose() {
     // The clock stands at 2026-01-20T00:00Z: day=2026-01-20 is open until 2026-01-21T00:05Z.
     List<DataFile> inputs = appendEvents(T, "day=2026-01-20", 3, 5);
