@@ -42,6 +42,8 @@ import org.apache.iceberg.data.GenericRecord;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.data.parquet.GenericParquetWriter;
+import org.apache.iceberg.deletes.PositionDelete;
+import org.apache.iceberg.deletes.PositionDeleteWriter;
 import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.io.FileAppender;
 import org.apache.iceberg.io.OutputFile;
@@ -241,10 +243,64 @@ class IcebergLifecycleTest {
         .containsExactlyInAnyOrder(planned.get(0).location(), planned.get(2).location());
   }
 
-  /** Appends one Parquet file written by Iceberg's own generic writer, in the hour partition of {@code hour}. */
-  private static void writeWithIceberg(Table table, List<Record> records, Instant hour) throws IOException {
+  /** The scenario of apache/iceberg#10312: a position delete lands while a compaction of its data file runs. */
+  @Test
+  void rowLevelDeleteCommittedMidCompactionIsNeverUndone() throws IOException {
+    CatalogTable compactor = catalog.createTable(LOGS, SCHEMA, PartitionSpec.hourly("ts"));
+    Instant hour = clock.instant().minus(5, ChronoUnit.HOURS);
+    for (int file = 0; file < 2; file++) {
+      List<Record> records = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        GenericRecord r = GenericRecord.create(iceberg().schema());
+        r.setField("ts", OffsetDateTime.ofInstant(hour.plusSeconds(file * 10L + i), ZoneOffset.UTC));
+        r.setField("level", "INFO");
+        r.setField("msg", "file" + file + "-row" + i);
+        records.add(r);
+      }
+      writeWithIceberg(iceberg(), records, hour);
+    }
+    compactor.refresh();
+    List<DataFile> planned = compactor.liveFiles();
+    assertThat(planned).hasSize(2);
+
+    // Another engine deletes row 0 of the first planned file with a position delete.
+    Table other = iceberg();
+    PartitionData partition = hourPartition(other, hour);
+    OutputFile out = other.io().newOutputFile(
+        other.locationProvider().newDataLocation(other.spec(), partition, "pos-deletes.parquet"));
+    PositionDeleteWriter<Record> deletes = Parquet.writeDeletes(out).withSpec(other.spec()).withPartition(partition)
+        .overwrite().buildPositionWriter();
+    try (deletes) {
+      deletes.write(PositionDelete.<Record>create().set(planned.get(0).location(), 0));
+    }
+    other.newRowDelta().addDeletes(deletes.toDeleteFile()).commit();
+    Map<String, Integer> afterDelete = readWithIceberg();
+    assertThat(afterDelete).hasSize(5).doesNotContainKey(hour + "|INFO|file0-row0");
+
+    DataFile merged = new DataFile(compactor.location() + "/data/merged.parquet", planned.get(0).partition(), 100,
+        6, "w1", clock.instant(), Map.of());
+    assertThatThrownBy(() -> compactor.commitReplace(planned, List.of(merged), Map.of()))
+        .isInstanceOf(CommitConflictException.class);
+    assertThat(readWithIceberg()).isEqualTo(afterDelete);
+
+    // Re-planning leaves the partition with row-level deletes alone, so no compaction can resurrect the row.
+    compactor.refresh();
+    assertThat(compactor.liveFiles()).isEmpty();
+    try (Lifecycle lake = lifecycle()) {
+      lake.compactor().compact(LOGS).minInputFiles(2).force(true).execute();
+    }
+    assertThat(readWithIceberg()).isEqualTo(afterDelete);
+  }
+
+  private static PartitionData hourPartition(Table table, Instant hour) {
     PartitionData partition = new PartitionData(table.spec().partitionType());
     partition.set(0, (int) ChronoUnit.HOURS.between(Instant.EPOCH, hour.truncatedTo(ChronoUnit.HOURS)));
+    return partition;
+  }
+
+  /** Appends one Parquet file written by Iceberg's own generic writer, in the hour partition of {@code hour}. */
+  private static void writeWithIceberg(Table table, List<Record> records, Instant hour) throws IOException {
+    PartitionData partition = hourPartition(table, hour);
     OutputFile out = table.io().newOutputFile(
         table.locationProvider().newDataLocation(table.spec(), partition, "plain-" + System.nanoTime() + ".parquet"));
     FileAppender<Record> writer = Parquet.write(out).schema(table.schema())
