@@ -346,7 +346,7 @@ final class IcebergCatalogTable implements CatalogTable {
         action.accept(f.path());
       }
       String hint = meta.location() + "/metadata/version-hint.text";
-      if (io.newInputFile(hint).exists()) {
+      if (exists(io, hint)) {
         action.accept(hint);
       }
       Set<String> seenManifests = new HashSet<>();
@@ -382,6 +382,15 @@ final class IcebergCatalogTable implements CatalogTable {
   }
 
   // ---- internals -------------------------------------------------------------------------------
+
+  /** Whether a file exists; some FileIOs (Iceberg's in-memory one) answer "no" by throwing NotFound. */
+  private static boolean exists(FileIO io, String location) {
+    try {
+      return io.newInputFile(location).exists();
+    } catch (org.apache.iceberg.exceptions.NotFoundException absent) {
+      return false;
+    }
+  }
 
   private org.apache.iceberg.TableOperations ops() {
     return ((org.apache.iceberg.HasTableOperations) table).operations();

@@ -83,6 +83,14 @@ public final class IcebergTableCatalog implements TableCatalog {
   }
 
   /**
+   * Like {@link #IcebergTableCatalog(Catalog)}, but {@link #close()} also closes the Iceberg catalog (if it
+   * is {@link Closeable}): for catalogs the host builds only to hand to the lifecycle.
+   */
+  public static IcebergTableCatalog owning(Catalog catalog) {
+    return new IcebergTableCatalog(catalog, true);
+  }
+
+  /**
    * A catalog over an Iceberg {@link JdbcCatalog} (any JDBC database; SQLite works for one host) whose
    * tables live in {@code store} under {@code warehouseKey}. The returned catalog owns and closes the
    * JDBC catalog, not the store.
