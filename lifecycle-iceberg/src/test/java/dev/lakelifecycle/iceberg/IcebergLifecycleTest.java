@@ -34,6 +34,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.apache.iceberg.DataFiles;
 import org.apache.iceberg.FileFormat;
+import org.apache.iceberg.GenericStatisticsFile;
+import org.apache.iceberg.ImmutableGenericPartitionStatisticsFile;
 import org.apache.iceberg.PartitionData;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.Table;
@@ -241,6 +243,56 @@ class IcebergLifecycleTest {
     compactor.refresh();
     assertThat(compactor.liveFiles()).extracting(DataFile::location)
         .containsExactlyInAnyOrder(planned.get(0).location(), planned.get(2).location());
+  }
+
+  @Test
+  void orphanSweepKeepsEveryIcebergFileClassAndDeletesOnlyThePlantedOrphan() throws IOException {
+    catalog.createTable(LOGS, SCHEMA, PartitionSpec.hourly("ts"));
+    Instant hour = clock.instant().minus(3, ChronoUnit.HOURS);
+    for (int file = 0; file < 2; file++) {
+      GenericRecord r = GenericRecord.create(iceberg().schema());
+      r.setField("ts", OffsetDateTime.ofInstant(hour.plusSeconds(file), ZoneOffset.UTC));
+      r.setField("level", "INFO");
+      r.setField("msg", "row" + file);
+      writeWithIceberg(iceberg(), List.of(r), hour);
+    }
+    Table ice = iceberg();
+    long snapshot = ice.currentSnapshot().snapshotId();
+    String stats = ice.location() + "/metadata/stats-" + snapshot + ".puffin";
+    String partitionStats = ice.location() + "/metadata/partition-stats-" + snapshot + ".parquet";
+    String hint = ice.location() + "/metadata/version-hint.text";
+    String orphan = ice.location() + "/data/hour=2026-01-01-00/orphan.parquet";
+    for (String planted : List.of(stats, partitionStats, hint, orphan)) {
+      store.put(store.keyOf(planted).orElseThrow(), new byte[] {1, 2, 3});
+    }
+    ice.updateStatistics().setStatistics(new GenericStatisticsFile(snapshot, stats, 3, 1, List.of())).commit();
+    ice.updatePartitionStatistics().setPartitionStatistics(ImmutableGenericPartitionStatisticsFile.builder()
+        .snapshotId(snapshot).path(partitionStats).fileSizeInBytes(3).build()).commit();
+    Map<String, Integer> rows = readWithIceberg();
+    String prefix = store.keyOf(ice.location()).orElseThrow() + "/";
+    Set<String> before = keysUnder(prefix);
+    Set<String> referenced = catalog.loadTable(LOGS).referencedLocations();
+    assertThat(referenced).contains(stats, partitionStats, hint).doesNotContain(orphan);
+    assertThat(before).filteredOn(k -> k.endsWith(".metadata.json") || k.contains("/snap-") || k.endsWith(".avro"))
+        .isNotEmpty()
+        .allSatisfy(k -> assertThat(referenced).contains(store.location(k)));
+
+    clock.advance(Duration.ofHours(2));
+    try (Lifecycle lake = lifecycle()) {
+      SweepResult swept = lake.sweeper().sweep(LOGS).olderThan(Duration.ofHours(1)).execute();
+      assertThat(swept.filesDeleted()).isEqualTo(1);
+    }
+
+    Set<String> expected = new java.util.TreeSet<>(before);
+    expected.remove(store.keyOf(orphan).orElseThrow());
+    assertThat(keysUnder(prefix)).isEqualTo(expected);
+    assertThat(readWithIceberg()).isEqualTo(rows);
+  }
+
+  private Set<String> keysUnder(String prefix) {
+    try (var infos = store.list(prefix)) {
+      return infos.map(i -> i.key()).collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
+    }
   }
 
   /** The scenario of apache/iceberg#10312: a position delete lands while a compaction of its data file runs. */
