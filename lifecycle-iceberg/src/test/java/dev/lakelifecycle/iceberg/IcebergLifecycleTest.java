@@ -15,6 +15,7 @@ import dev.lakelifecycle.api.compaction.CompactionResult;
 import dev.lakelifecycle.api.retention.Retention;
 import dev.lakelifecycle.api.retention.RetentionResult;
 import dev.lakelifecycle.api.sweep.PrefixMismatchMode;
+import dev.lakelifecycle.api.storage.ObjectStore;
 import dev.lakelifecycle.api.sweep.SweepResult;
 import dev.lakelifecycle.core.Lifecycle;
 import dev.lakelifecycle.core.LifecycleConfig;
@@ -70,15 +71,20 @@ class IcebergLifecycleTest {
 
   @TempDir Path dir;
   // Iceberg stamps snapshots with the wall clock: the lifecycle's clock starts there too.
-  private final MutableClock clock = MutableClock.at(Instant.now().truncatedTo(ChronoUnit.HOURS));
-  private LocalObjectStore store;
+  final MutableClock clock = MutableClock.at(Instant.now().truncatedTo(ChronoUnit.SECONDS));
+  ObjectStore store;
   private IcebergTableCatalog catalog;
 
   @BeforeEach
   void open() {
-    store = LocalObjectStore.builder(dir.resolve("store")).clock(clock).build();
+    store = newStore();
     catalog = IcebergTableCatalog.jdbc("lake", "jdbc:sqlite:" + dir.resolve("catalog.db"), store, "",
         Map.of());
+  }
+
+  /** The store the warehouse lives in: local disk, stamped by the test clock. */
+  ObjectStore newStore() {
+    return LocalObjectStore.builder(dir.resolve("store")).clock(clock).build();
   }
 
   @AfterEach
