@@ -1,5 +1,7 @@
 /**
- * {@link dev.lakelifecycle.api.catalog.TableCatalog} over Apache Iceberg catalogs. The catalog itself
- * arrives with the Iceberg issue; until then this module only reserves the artifact and package.
+ * {@link dev.lakelifecycle.api.catalog.TableCatalog} over Apache Iceberg catalogs:
+ * {@link dev.lakelifecycle.iceberg.IcebergTableCatalog} maintains Iceberg tables through Iceberg's own commit
+ * protocol, and {@link dev.lakelifecycle.iceberg.ObjectStoreFileIO} bridges Iceberg's {@code FileIO} to an
+ * {@link dev.lakelifecycle.api.storage.ObjectStore}.
  */
 package dev.lakelifecycle.iceberg;

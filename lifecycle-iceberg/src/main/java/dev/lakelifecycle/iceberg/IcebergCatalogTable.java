@@ -1,0 +1,597 @@
+package dev.lakelifecycle.iceberg;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lakelifecycle.api.CommitConflictException;
+import dev.lakelifecycle.api.DataFile;
+import dev.lakelifecycle.api.IncompleteValidSetException;
+import dev.lakelifecycle.api.PartitionSpec;
+import dev.lakelifecycle.api.StorageException;
+import dev.lakelifecycle.api.TableId;
+import dev.lakelifecycle.api.TableSchema;
+import dev.lakelifecycle.api.TableSnapshot;
+import dev.lakelifecycle.api.catalog.CatalogTable;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.apache.iceberg.AppendFiles;
+import org.apache.iceberg.DeleteFile;
+import org.apache.iceberg.DeleteFiles;
+import org.apache.iceberg.FileContent;
+import org.apache.iceberg.ManifestFile;
+import org.apache.iceberg.ManifestFiles;
+import org.apache.iceberg.ManifestReader;
+import org.apache.iceberg.RewriteFiles;
+import org.apache.iceberg.Schema;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.StatisticsFile;
+import org.apache.iceberg.PartitionStatisticsFile;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.TableMetadata;
+import org.apache.iceberg.TableProperties;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.exceptions.CommitFailedException;
+import org.apache.iceberg.exceptions.ValidationException;
+import org.apache.iceberg.expressions.Expression;
+import org.apache.iceberg.expressions.Expressions;
+import org.apache.iceberg.io.CloseableIterable;
+import org.apache.iceberg.io.FileIO;
+import org.apache.iceberg.mapping.MappingUtil;
+import org.apache.iceberg.mapping.NameMappingParser;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One handle on an Iceberg table (see {@link IcebergTableCatalog}). Holds its own Iceberg
+ * {@link Table}, so it shows the snapshot it was loaded or refreshed at.
+ */
+final class IcebergCatalogTable implements CatalogTable {
+  private static final Logger LOG = LoggerFactory.getLogger(IcebergCatalogTable.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final TypeReference<Map<String, List<String>>> FILES_TYPE = new TypeReference<>() {};
+  /** How many expired appends' keys a table remembers in its properties. */
+  static final int REMEMBERED_APPENDS = 1000;
+
+  private final IcebergTableCatalog owner;
+  private final TableId id;
+  private final TableIdentifier ident;
+  private final Table table;
+  private View view;
+
+  IcebergCatalogTable(IcebergTableCatalog owner, TableId id, TableIdentifier ident, Table table) {
+    this.owner = owner;
+    this.id = id;
+    this.ident = ident;
+    this.table = table;
+    // Fail at load, not at first use, for tables this library cannot maintain.
+    IcebergConversions.fromIceberg(table.schema(), ident.toString());
+    IcebergConversions.fromIceberg(table.spec(), ident.toString());
+  }
+
+  @Override
+  public TableId id() {
+    return id;
+  }
+
+  @Override
+  public String location() {
+    return table.location();
+  }
+
+  @Override
+  public synchronized TableSchema schema() {
+    return IcebergConversions.fromIceberg(table.schema(), ident.toString());
+  }
+
+  @Override
+  public synchronized PartitionSpec partitionSpec() {
+    return IcebergConversions.fromIceberg(table.spec(), ident.toString());
+  }
+
+  @Override
+  public synchronized Optional<TableSnapshot> currentSnapshot() {
+    Snapshot s = table.currentSnapshot();
+    return s == null ? Optional.empty() : Optional.of(toSnapshot(s));
+  }
+
+  @Override
+  public synchronized List<TableSnapshot> snapshots() {
+    List<TableSnapshot> out = new ArrayList<>();
+    for (Snapshot s : table.snapshots()) {
+      out.add(toSnapshot(s));
+    }
+    return out;
+  }
+
+  @Override
+  public synchronized void refresh() {
+    table.refresh();
+  }
+
+  @Override
+  public synchronized List<DataFile> liveFiles() {
+    return view().files;
+  }
+
+  @Override
+  public synchronized Optional<TableSnapshot> findAppend(String commitKey) {
+    table.refresh();
+    return findAppend(ops().current(), commitKey);
+  }
+
+  @Override
+  public synchronized TableSnapshot commitAppend(String commitKey, List<DataFile> files) {
+    if (commitKey == null || commitKey.isBlank()) {
+      throw new IllegalArgumentException("Append to " + id + " needs a non-blank commit key");
+    }
+    List<org.apache.iceberg.DataFile> converted = convert(files);
+    table.refresh();
+    Optional<TableSnapshot> done = findAppend(ops().current(), commitKey);
+    if (done.isPresent()) {
+      LOG.info("Append {} to {} already committed as snapshot {}; not committing again", commitKey, id,
+          done.get().snapshotId());
+      return done.get();
+    }
+    ensureNameMapping();
+    AppendFiles append = table.newFastAppend();
+    converted.forEach(append::appendFile);
+    append.set(IcebergTableCatalog.COMMIT_KEY_PROPERTY, commitKey);
+    append.set(IcebergTableCatalog.FILES_PROPERTY, filesJson(files));
+    try {
+      append.commit();
+    } catch (LifecycleTableOperations.DuplicateAppendException e) {
+      table.refresh();
+      return e.existing;
+    } catch (CommitFailedException e) {
+      throw new CommitConflictException(String.format(Locale.ROOT,
+          "Append %s to %s lost every commit retry to concurrent writers: %s; retry the flush (it is idempotent)",
+          commitKey, id, e.getMessage()), e);
+    }
+    return toSnapshot(table.currentSnapshot());
+  }
+
+  @Override
+  public synchronized TableSnapshot commitReplace(Collection<DataFile> removed, Collection<DataFile> added,
+      Map<String, String> summary) {
+    List<org.apache.iceberg.DataFile> addedFiles = convert(added);
+    View planned = view();
+    Map<String, org.apache.iceberg.DataFile> live = planned.byLocation;
+    List<String> missing = removed.stream().map(DataFile::location).filter(l -> !live.containsKey(l)).toList();
+    if (!missing.isEmpty()) {
+      throw new CommitConflictException(String.format(Locale.ROOT,
+          "Cannot replace files in %s: %s no longer live at snapshot %s; re-plan from the current snapshot", id,
+          missing, planned.snapshotId));
+    }
+    ensureNameMapping();
+    RewriteFiles rewrite = table.newRewrite();
+    if (planned.snapshotId != null) {
+      // Validation from the snapshot the caller planned on: a concurrent delete, overwrite or row-level
+      // delete touching a source file fails the commit instead of resurrecting rows.
+      rewrite.validateFromSnapshot(planned.snapshotId);
+    }
+    for (DataFile f : removed) {
+      rewrite.deleteFile(live.get(f.location()));
+    }
+    addedFiles.forEach(rewrite::addFile);
+    if (summary != null) {
+      summary.forEach(rewrite::set);
+    }
+    rewrite.set(IcebergTableCatalog.FILES_PROPERTY, filesJson(added));
+    try {
+      rewrite.commit();
+    } catch (ValidationException | CommitFailedException e) {
+      table.refresh();
+      throw new CommitConflictException(String.format(Locale.ROOT,
+          "Cannot replace %s in %s planned at snapshot %s: %s; the table is unchanged, re-plan from the current"
+              + " snapshot", removed.stream().map(DataFile::location).toList(), id, planned.snapshotId,
+          e.getMessage()), e);
+    }
+    return toSnapshot(table.currentSnapshot());
+  }
+
+  @Override
+  public synchronized Optional<TableSnapshot> commitDropPartitions(Collection<String> partitions) {
+    if (partitions.isEmpty()) {
+      return Optional.empty();
+    }
+    PartitionSpec spec = partitionSpec();
+    String column = spec.timestampColumn();
+    Expression filter = Expressions.alwaysFalse();
+    for (String p : new java.util.TreeSet<>(partitions)) {
+      long start = IcebergConversions.micros(PartitionSpec.startOf(p));
+      long end = IcebergConversions.micros(PartitionSpec.endOf(p));
+      filter = Expressions.or(filter, Expressions.and(Expressions.greaterThanOrEqual(column, start),
+          Expressions.lessThan(column, end)));
+    }
+    table.refresh();
+    if (table.currentSnapshot() == null || !anyFileMatches(filter)) {
+      return Optional.empty();
+    }
+    DeleteFiles delete = table.newDelete().deleteFromRowFilter(filter);
+    delete.set("lifecycle.dropped-partitions", String.join(",", new java.util.TreeSet<>(partitions)));
+    try {
+      delete.commit();
+    } catch (ValidationException | CommitFailedException e) {
+      table.refresh();
+      throw new CommitConflictException(String.format(Locale.ROOT,
+          "Cannot drop partitions %s of %s: %s; the table is unchanged, retry", partitions, id, e.getMessage()), e);
+    }
+    return Optional.of(toSnapshot(table.currentSnapshot()));
+  }
+
+  private boolean anyFileMatches(Expression filter) {
+    try (CloseableIterable<org.apache.iceberg.FileScanTask> tasks = table.newScan().filter(filter).planFiles()) {
+      return tasks.iterator().hasNext();
+    } catch (IOException e) {
+      throw new StorageException("Cannot plan files of " + id + " to drop partitions", e);
+    }
+  }
+
+  @Override
+  public synchronized List<TableSnapshot> expireSnapshots(int retainLast, Instant olderThan, Set<Long> pinned) {
+    if (retainLast < 1) {
+      throw new IllegalArgumentException(String.format(Locale.ROOT,
+          "Cannot expire snapshots of %s with retainLast %d: retainLast must be at least 1", id, retainLast));
+    }
+    table.refresh();
+    TableMetadata meta = ops().current();
+    List<Snapshot> all = new ArrayList<>(meta.snapshots());
+    Set<Long> refHeads = meta.refs().values().stream().map(r -> r.snapshotId()).collect(Collectors.toSet());
+    // Instant.MAX and other far-future cutoffs do not fit in epoch milliseconds: every snapshot is older.
+    long cutoff = olderThan.isAfter(Instant.ofEpochMilli(Long.MAX_VALUE)) ? Long.MAX_VALUE : olderThan.toEpochMilli();
+    List<Snapshot> expire = new ArrayList<>();
+    for (int i = 0; i < all.size() - retainLast; i++) {
+      Snapshot s = all.get(i);
+      if (s.timestampMillis() < cutoff && !pinned.contains(s.snapshotId()) && !refHeads.contains(s.snapshotId())) {
+        expire.add(s);
+      }
+    }
+    if (expire.isEmpty()) {
+      return List.of();
+    }
+    rememberAppends(meta, expire);
+    org.apache.iceberg.ExpireSnapshots update = table.expireSnapshots()
+        // Only the ids chosen above expire: no age- or count-based expiry of Iceberg's own defaults, which
+        // would not know the pinned snapshots.
+        .expireOlderThan(Long.MIN_VALUE)
+        .retainLast(1)
+        // Files become unreferenced, not deleted: the orphan sweeper deletes them after its grace period,
+        // so a reader still on an expired snapshot keeps working meanwhile.
+        .cleanExpiredFiles(false);
+    for (Snapshot s : expire) {
+      update.expireSnapshotId(s.snapshotId());
+    }
+    update.commit();
+    table.refresh();
+    Set<Long> remaining = new HashSet<>();
+    table.snapshots().forEach(s -> remaining.add(s.snapshotId()));
+    return expire.stream().filter(s -> !remaining.contains(s.snapshotId())).map(IcebergCatalogTable::toSnapshot)
+        .toList();
+  }
+
+  /** Records expiring appends' keys in the table properties, so a retried flush stays idempotent. */
+  private void rememberAppends(TableMetadata meta, List<Snapshot> expiring) {
+    Map<String, String> add = new LinkedHashMap<>();
+    for (Snapshot s : expiring) {
+      String key = s.summary() == null ? null : s.summary().get(IcebergTableCatalog.COMMIT_KEY_PROPERTY);
+      if (key != null) {
+        add.put(IcebergTableCatalog.REMEMBERED_PREFIX + key, encode(toSnapshot(s)));
+      }
+    }
+    if (add.isEmpty()) {
+      return;
+    }
+    TreeMap<Long, List<String>> byTime = new TreeMap<>();
+    for (Map.Entry<String, String> e : meta.properties().entrySet()) {
+      if (e.getKey().startsWith(IcebergTableCatalog.REMEMBERED_PREFIX)) {
+        TableSnapshot s = decode(e.getValue());
+        byTime.computeIfAbsent(s.committedAt().toEpochMilli(), k -> new ArrayList<>()).add(e.getKey());
+      }
+    }
+    int excess = byTime.values().stream().mapToInt(List::size).sum() + add.size() - REMEMBERED_APPENDS;
+    org.apache.iceberg.UpdateProperties update = table.updateProperties();
+    add.forEach(update::set);
+    for (List<String> keys : byTime.values()) {
+      for (String k : keys) {
+        if (excess-- <= 0) {
+          break;
+        }
+        update.remove(k);
+      }
+    }
+    update.commit();
+  }
+
+  @Override
+  public Set<String> referencedLocations() {
+    Set<String> out = new HashSet<>();
+    forEachReferencedLocation(out::add);
+    return out;
+  }
+
+  @Override
+  public void forEachReferencedLocation(java.util.function.Consumer<String> action) {
+    TableMetadata meta;
+    FileIO io;
+    try {
+      Table fresh = owner.iceberg().loadTable(ident);
+      meta = ((org.apache.iceberg.HasTableOperations) fresh).operations().current();
+      io = fresh.io();
+    } catch (RuntimeException e) {
+      throw new IncompleteValidSetException(String.format(Locale.ROOT,
+          "Cannot read the metadata of Iceberg table %s: %s; the valid set is incomplete, so nothing may be swept",
+          ident, e.getMessage()), e);
+    }
+    try {
+      action.accept(meta.metadataFileLocation());
+      meta.previousFiles().forEach(entry -> action.accept(entry.file()));
+      for (StatisticsFile f : meta.statisticsFiles()) {
+        action.accept(f.path());
+      }
+      for (PartitionStatisticsFile f : meta.partitionStatisticsFiles()) {
+        action.accept(f.path());
+      }
+      String hint = meta.location() + "/metadata/version-hint.text";
+      if (exists(io, hint)) {
+        action.accept(hint);
+      }
+      Set<String> seenManifests = new HashSet<>();
+      for (Snapshot s : meta.snapshots()) {
+        if (s.manifestListLocation() != null) {
+          action.accept(s.manifestListLocation());
+        }
+        for (ManifestFile m : s.allManifests(io)) {
+          if (!seenManifests.add(m.path())) {
+            continue;
+          }
+          action.accept(m.path());
+          if (m.content() == org.apache.iceberg.ManifestContent.DATA) {
+            try (ManifestReader<org.apache.iceberg.DataFile> r = ManifestFiles.read(m, io, meta.specsById())) {
+              for (org.apache.iceberg.DataFile f : r) {
+                action.accept(f.location());
+              }
+            }
+          } else {
+            try (ManifestReader<DeleteFile> r = ManifestFiles.readDeleteManifest(m, io, meta.specsById())) {
+              for (DeleteFile f : r) {
+                action.accept(f.location());
+              }
+            }
+          }
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      throw new IncompleteValidSetException(String.format(Locale.ROOT,
+          "Cannot read the metadata of Iceberg table %s: %s; the valid set is incomplete, so nothing may be swept",
+          ident, e.getMessage()), e);
+    }
+  }
+
+  // ---- internals -------------------------------------------------------------------------------
+
+  /** Whether a file exists; some FileIOs (Iceberg's in-memory one) answer "no" by throwing NotFound. */
+  private static boolean exists(FileIO io, String location) {
+    try {
+      return io.newInputFile(location).exists();
+    } catch (org.apache.iceberg.exceptions.NotFoundException absent) {
+      return false;
+    }
+  }
+
+  private org.apache.iceberg.TableOperations ops() {
+    return ((org.apache.iceberg.HasTableOperations) table).operations();
+  }
+
+  /** Sets the default name mapping so Iceberg readers can read Parquet files written without field ids. */
+  private void ensureNameMapping() {
+    if (!table.properties().containsKey(TableProperties.DEFAULT_NAME_MAPPING)) {
+      table.updateProperties()
+          .set(TableProperties.DEFAULT_NAME_MAPPING, NameMappingParser.toJson(MappingUtil.create(table.schema())))
+          .commit();
+    }
+  }
+
+  private List<org.apache.iceberg.DataFile> convert(Collection<DataFile> files) {
+    PartitionSpec spec = partitionSpec();
+    String base = location().endsWith("/") ? location() : location() + "/";
+    List<org.apache.iceberg.DataFile> out = new ArrayList<>();
+    for (DataFile f : files) {
+      if (!f.location().startsWith(base)) {
+        throw new IllegalArgumentException(String.format(Locale.ROOT,
+            "Data file %s is not under the location %s of table %s: write it under the table's location", f.location(),
+            location(), id));
+      }
+      out.add(IcebergConversions.toIceberg(f, spec, table.spec(), table.schema(), ident.toString()));
+    }
+    return out;
+  }
+
+  private static String filesJson(Collection<DataFile> files) {
+    Map<String, List<String>> m = new LinkedHashMap<>();
+    for (DataFile f : files) {
+      m.put(f.location(), List.of(f.writerId(), f.createdAt().toString()));
+    }
+    try {
+      return JSON.writeValueAsString(m);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("Cannot encode file facts as JSON", e);
+    }
+  }
+
+  private static Map<String, List<String>> parseFiles(Snapshot s) {
+    String json = s.summary() == null ? null : s.summary().get(IcebergTableCatalog.FILES_PROPERTY);
+    if (json == null) {
+      return Map.of();
+    }
+    try {
+      return JSON.readValue(json, FILES_TYPE);
+    } catch (JsonProcessingException e) {
+      LOG.warn("Snapshot {} has an unreadable {} summary; writer ids of its files are unknown", s.snapshotId(),
+          IcebergTableCatalog.FILES_PROPERTY, e);
+      return Map.of();
+    }
+  }
+
+  private View view() {
+    Snapshot current = table.currentSnapshot();
+    Long sid = current == null ? null : current.snapshotId();
+    if (view != null && java.util.Objects.equals(view.snapshotId, sid)) {
+      return view;
+    }
+    view = current == null ? new View(null, List.of(), Map.of()) : readView(current);
+    return view;
+  }
+
+  private View readView(Snapshot current) {
+    FileIO io = table.io();
+    PartitionSpec spec = partitionSpec();
+    int specId = table.spec().specId();
+    Schema schema = table.schema();
+    Map<Long, Snapshot> bySequence = new HashMap<>();
+    Instant oldest = null;
+    for (Snapshot s : table.snapshots()) {
+      bySequence.put(s.sequenceNumber(), s);
+      Instant at = Instant.ofEpochMilli(s.timestampMillis());
+      oldest = oldest == null || at.isBefore(oldest) ? at : oldest;
+    }
+    // Partitions with row-level deletes: their data files are left alone, since rewriting them without
+    // applying the deletes would bring deleted rows back.
+    Set<String> deletedPartitions = new HashSet<>();
+    boolean globalDeletes = false;
+    try {
+      for (ManifestFile m : current.deleteManifests(io)) {
+        try (ManifestReader<DeleteFile> r = ManifestFiles.readDeleteManifest(m, io, table.specs())) {
+          for (DeleteFile d : r) {
+            org.apache.iceberg.PartitionSpec ds = table.specs().get(d.specId());
+            if (ds.isUnpartitioned() && d.content() == FileContent.EQUALITY_DELETES) {
+              globalDeletes = true;
+            }
+            deletedPartitions.add(d.specId() + "/" + ds.partitionToPath(d.partition()));
+          }
+        }
+      }
+      List<DataFile> files = new ArrayList<>();
+      Map<String, org.apache.iceberg.DataFile> byLocation = new HashMap<>();
+      Map<Long, Map<String, List<String>>> facts = new HashMap<>();
+      int skipped = 0;
+      for (ManifestFile m : current.dataManifests(io)) {
+        try (ManifestReader<org.apache.iceberg.DataFile> r = ManifestFiles.read(m, io, table.specs())) {
+          for (org.apache.iceberg.DataFile f : r) {
+            org.apache.iceberg.PartitionSpec fs = table.specs().get(f.specId());
+            if (f.specId() != specId || globalDeletes
+                || deletedPartitions.contains(f.specId() + "/" + fs.partitionToPath(f.partition()))) {
+              skipped++;
+              continue;
+            }
+            String partition = IcebergConversions.partitionOf(spec, f.partition());
+            if (partition == null) {
+              skipped++;
+              continue;
+            }
+            Long seq = f.fileSequenceNumber();
+            Snapshot adder = seq == null ? null : bySequence.get(seq);
+            List<String> fact = adder == null ? null
+                : facts.computeIfAbsent(adder.snapshotId(), k -> parseFiles(adder)).get(f.location());
+            String writer = fact == null ? "" : fact.get(0);
+            // Without a record of the write, the adding snapshot's time, or else the oldest retained
+            // snapshot's, which is no earlier than the file: files never look older than they are.
+            Instant created = fact != null ? Instant.parse(fact.get(1))
+                : adder != null ? Instant.ofEpochMilli(adder.timestampMillis()) : oldest;
+            org.apache.iceberg.DataFile copy = f.copy();
+            byLocation.put(copy.location(), copy);
+            files.add(IcebergConversions.fromIceberg(copy, partition, schema, writer, created));
+          }
+        }
+      }
+      if (skipped > 0) {
+        LOG.debug("{} of snapshot {}: {} data files left out of the live set (other spec or row-level deletes)", id,
+            current.snapshotId(), skipped);
+      }
+      files.sort(Comparator.comparing(DataFile::partition).thenComparing(DataFile::location));
+      return new View(current.snapshotId(), List.copyOf(files), byLocation);
+    } catch (IOException e) {
+      throw new StorageException(String.format(Locale.ROOT, "Cannot read the manifests of %s at snapshot %d", id,
+          current.snapshotId()), e);
+    }
+  }
+
+  /** The snapshot (retained, or remembered after expiry) that committed an append with this key. */
+  static Optional<TableSnapshot> findAppend(TableMetadata meta, String key) {
+    for (Snapshot s : meta.snapshots()) {
+      if (s.summary() != null && key.equals(s.summary().get(IcebergTableCatalog.COMMIT_KEY_PROPERTY))) {
+        return Optional.of(toSnapshot(s));
+      }
+    }
+    String remembered = meta.properties().get(IcebergTableCatalog.REMEMBERED_PREFIX + key);
+    return remembered == null ? Optional.empty() : Optional.of(decode(remembered));
+  }
+
+  static TableSnapshot toSnapshot(Snapshot s) {
+    Map<String, String> summary = new HashMap<>();
+    if (s.summary() != null) {
+      for (Map.Entry<String, String> e : s.summary().entrySet()) {
+        if (e.getKey().equals(IcebergTableCatalog.COMMIT_KEY_PROPERTY)) {
+          summary.put(TableSnapshot.COMMIT_KEY, e.getValue());
+        } else if (!e.getKey().equals(IcebergTableCatalog.FILES_PROPERTY)) {
+          summary.put(e.getKey(), e.getValue());
+        }
+      }
+    }
+    return new TableSnapshot(s.snapshotId(), s.parentId(), Instant.ofEpochMilli(s.timestampMillis()),
+        operation(s.operation()), summary);
+  }
+
+  private static TableSnapshot.Operation operation(String op) {
+    if (op == null) {
+      return TableSnapshot.Operation.APPEND;
+    }
+    return switch (op) {
+      case "append" -> TableSnapshot.Operation.APPEND;
+      case "delete" -> TableSnapshot.Operation.DELETE;
+      default -> TableSnapshot.Operation.REPLACE;
+    };
+  }
+
+  /** A remembered append: id, parent id (or empty), commit time in epoch ms, operation, then the summary. */
+  private static String encode(TableSnapshot s) {
+    try {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("id", s.snapshotId());
+      m.put("parent", s.parentId());
+      m.put("at", s.committedAt().toEpochMilli());
+      m.put("op", s.operation().name());
+      m.put("summary", new TreeMap<>(s.summary()));
+      return JSON.writeValueAsString(m);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("Cannot encode snapshot " + s.snapshotId(), e);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static TableSnapshot decode(String json) {
+    try {
+      Map<String, Object> m = JSON.readValue(json, new TypeReference<Map<String, Object>>() {});
+      Number parent = (Number) m.get("parent");
+      return new TableSnapshot(((Number) m.get("id")).longValue(), parent == null ? null : parent.longValue(),
+          Instant.ofEpochMilli(((Number) m.get("at")).longValue()),
+          TableSnapshot.Operation.valueOf((String) m.get("op")), (Map<String, String>) m.get("summary"));
+    } catch (JsonProcessingException | RuntimeException e) {
+      throw new StorageException("Cannot read a remembered append from the table properties: " + json, e);
+    }
+  }
+
+  private record View(Long snapshotId, List<DataFile> files, Map<String, org.apache.iceberg.DataFile> byLocation) {}
+}
