@@ -97,8 +97,8 @@ public final class IcebergTableCatalog implements TableCatalog {
    *
    * @param name the Iceberg catalog name (rows of several catalogs may share one database)
    * @param jdbcUri e.g. {@code jdbc:sqlite:/var/lib/app/catalog.db} or {@code jdbc:postgresql://…}
-   * @param warehouseKey the store key the warehouse starts at; use {@code ""} (the store root) so that a
-   *     table's location is {@code <root>/<tenant>/<dataset>/<table>}, where the compactor writes its output
+   * @param warehouseKey the store key the warehouse starts at, e.g. {@code "warehouse"}, or {@code ""} for the
+   *     store root; the engines write each table's data files under that table's Iceberg location
    * @param properties further Iceberg catalog properties (e.g. {@code jdbc.user}); may be empty
    */
   public static IcebergTableCatalog jdbc(String name, String jdbcUri, ObjectStore store, String warehouseKey,

@@ -78,7 +78,7 @@ class IcebergLifecycleTest {
   @BeforeEach
   void open() {
     store = newStore();
-    catalog = IcebergTableCatalog.jdbc("lake", "jdbc:sqlite:" + dir.resolve("catalog.db"), store, "",
+    catalog = IcebergTableCatalog.jdbc("lake", "jdbc:sqlite:" + dir.resolve("catalog.db"), store, "warehouse",
         Map.of());
   }
 

@@ -22,6 +22,7 @@ import dev.lakelifecycle.api.compaction.Compactor;
 import dev.lakelifecycle.api.compaction.QuarantinedFile;
 import dev.lakelifecycle.api.storage.ObjectStore;
 import dev.lakelifecycle.core.LifecycleConfig;
+import dev.lakelifecycle.core.internal.TableLayout;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
@@ -535,6 +536,8 @@ public final class DefaultCompactor implements Compactor {
   /** This run's counts and the checkpoint as last written. */
   private final class Run {
     final TableId table;
+    /** Store key prefix of the table's data files, from the catalog's table location; set when executing. */
+    String dataPrefix;
     final Tags tags;
     final CompactionListener listener;
     Checkpoint cp;
@@ -612,6 +615,7 @@ public final class DefaultCompactor implements Compactor {
 
   private CompactionResult execute(Run run, CompactionPlanner.Settings settings) {
     CatalogTable t = catalog.loadTable(run.table);
+    run.dataPrefix = TableLayout.dataPrefix(store, t);
     PlanState state;
     if (run.cp.status() == Checkpoint.Status.PENDING && PlanState.hasPlan(run.cp)) {
       state = PlanState.from(run.cp);
@@ -735,7 +739,7 @@ public final class DefaultCompactor implements Compactor {
         for (Work w : work) {
           String partition = w.group().partition();
           StreamingRewriter.Result r = rewriter.rewrite(run.table.path(), w.group().id(), w.inputs(), sizes, () -> {
-            String key = run.table.path() + "/data/" + partition + "/" + writerId + "-c-" + UUID.randomUUID()
+            String key = run.dataPrefix + partition + "/" + writerId + "-c-" + UUID.randomUUID()
                 + ".parquet";
             keys.add(key);
             // Recorded (and the lease renewed) before the output is written, so the orphan sweeper keeps it and

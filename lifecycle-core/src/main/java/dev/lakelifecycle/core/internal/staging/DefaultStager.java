@@ -18,6 +18,7 @@ import dev.lakelifecycle.api.staging.Stager;
 import dev.lakelifecycle.api.storage.DeleteResult;
 import dev.lakelifecycle.api.storage.ObjectStore;
 import dev.lakelifecycle.core.LifecycleConfig;
+import dev.lakelifecycle.core.internal.TableLayout;
 import dev.lakelifecycle.core.internal.parquet.BatchParquetWriter;
 import dev.lakelifecycle.core.internal.parquet.RowSlice;
 import io.micrometer.core.instrument.Gauge;
@@ -997,15 +998,7 @@ public final class DefaultStager implements Stager {
           "Cannot stage for %s: partition column '%s' is not a timestamp column of the table schema %s "
               + "(recreate the table with a TIMESTAMP partition column)", id, column, schema));
     }
-    // A table location may be spelled as a directory (trailing '/'); object keys never end with one.
-    String location = table.location();
-    while (location.endsWith("/")) {
-      location = location.substring(0, location.length() - 1);
-    }
-    String base = store.keyOf(location).orElseThrow(() -> new LifecycleException(String.format(Locale.ROOT,
-        "Cannot stage for %s: its location %s is outside the object store at %s (give the catalog and the "
-            + "stager the same store)", id, table.location(), store.root())));
-    String dataPrefix = (base.isEmpty() ? "" : base + "/") + "data/";
+    String dataPrefix = TableLayout.dataPrefix(store, table);
     return new TableStage.Bound(table, schema, table.partitionSpec(), pc, dataPrefix);
   }
 }

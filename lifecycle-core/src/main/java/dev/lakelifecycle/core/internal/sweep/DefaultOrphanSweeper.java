@@ -274,7 +274,8 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
     private final boolean revalidate;
     private final PrefixMismatchMode mismatchMode;
     private final SweepListener listener;
-    private final String prefix;
+    /** The table's key prefix, from the catalog's location in phase 1; nothing is listed before it is set. */
+    private String prefix;
     private final String checkpointId;
     private final SweepMetrics meters;
     private final Instant now;
@@ -292,7 +293,6 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
       this.revalidate = revalidate;
       this.mismatchMode = mismatchMode;
       this.listener = listener;
-      this.prefix = table.path() + "/";
       this.checkpointId = SWEEP_PREFIX + table.path();
       this.meters = metrics(table);
       this.now = clock.instant();
@@ -593,8 +593,10 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
     }
 
     /**
-     * The catalog decides where a table's files are; the sweep lists {@code tenant/dataset/table/}. If the two
-     * differed, every file of the table would look unreferenced, or another table's files would.
+     * The catalog decides where a table's files are, and the sweep lists exactly that location. It must be inside
+     * the store and end in {@code tenant/dataset/table} (a warehouse prefix before it is fine, as Iceberg
+     * catalogs place tables), so that a misplaced table can never make the sweep list the store root or another
+     * table; and it must not move between the valid set and the revalidation.
      */
     private void checkTableLocation(CatalogTable loaded, String purpose) {
       // A table location names a directory; stores give keys to objects only, so ask without the slash.
@@ -605,12 +607,16 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
         key = store.keyOf(relocate(bare));
       }
       String normalised = key.map(k -> k + "/").orElse(null);
-      if (!prefix.equals(normalised)) {
+      String expectedTail = table.path() + "/";
+      boolean laidOut = normalised != null
+          && (normalised.equals(expectedTail) || normalised.endsWith("/" + expectedTail));
+      if (!laidOut || (prefix != null && !prefix.equals(normalised))) {
         throw new IncompleteValidSetException(String.format(Locale.ROOT,
-            "Cannot %s for %s: the catalog places the table at %s, not at %s under the store root %s; nothing "
-                + "was deleted (the sweeper only sweeps tables laid out at <root>/tenant/dataset/table)",
-            purpose, table, loaded.location(), prefix, store.root()));
+            "Cannot %s for %s: the catalog places the table at %s, which is not a location ending in %s inside the "
+                + "store root %s%s; nothing was deleted", purpose, table, loaded.location(), expectedTail,
+            store.root(), prefix == null ? "" : " (it was at " + store.location(prefix) + " when the sweep began)"));
       }
+      prefix = normalised;
     }
 
     private List<String> pendingCompactionOutputs(String purpose) {

@@ -10,6 +10,11 @@ import dev.lakelifecycle.api.StorageException;
 import dev.lakelifecycle.api.TableId;
 import dev.lakelifecycle.api.TableSchema;
 import dev.lakelifecycle.api.catalog.CatalogTable;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.ParameterizedTest;
+import dev.lakelifecycle.testkit.ForwardingTableCatalog;
+import dev.lakelifecycle.testkit.ForwardingCatalogTable;
+import dev.lakelifecycle.api.catalog.TableCatalog;
 import dev.lakelifecycle.api.checkpoint.Checkpoint;
 import dev.lakelifecycle.api.checkpoint.CheckpointStore;
 import dev.lakelifecycle.api.storage.DeleteResult;
@@ -182,6 +187,34 @@ class DefaultOrphanSweeperTest {
 
     assertThat(real.orphanSample()).isEqualTo(dry.orphanSample());
     assertThat(real.filesDeleted()).isEqualTo(2);
+  }
+
+  @ParameterizedTest(name = "catalog places the table at \"{0}\"")
+  @ValueSource(strings = {"", "acme/", "acme/prod/u", "acme/prod/t_2", "elsewhere/t"})
+  @DisplayName("rule 2: a table the catalog places at the root, a parent or another table is never swept")
+  void refusesToSweepATableTheCatalogPlacesOutsideItsOwnLocation(String misplacedKey) {
+    commitFiles(T, "a.parquet");
+    List<String> stray = writeFiles(T, "stray.parquet");
+    List<String> elsewhere = writeFiles(U, "u.parquet");
+    TableCatalog misplacing = new ForwardingTableCatalog(catalog) {
+      @Override
+      public CatalogTable loadTable(TableId id) {
+        return new ForwardingCatalogTable(super.loadTable(id)) {
+          @Override
+          public String location() {
+            return store.location(misplacedKey);
+          }
+        };
+      }
+    };
+    DefaultOrphanSweeper misled = new DefaultOrphanSweeper(store, misplacing, checkpoints, LifecycleConfig.Sweep.DEFAULTS,
+        clock, registry);
+
+    assertThatThrownBy(() -> misled.sweep(T).execute())
+        .isInstanceOf(IncompleteValidSetException.class)
+        .hasMessageContaining("ending in acme/prod/t/").hasMessageContaining("nothing was deleted");
+    assertThat(stray).allMatch(this::exists);
+    assertThat(elsewhere).allMatch(this::exists);
   }
 
   @Test
