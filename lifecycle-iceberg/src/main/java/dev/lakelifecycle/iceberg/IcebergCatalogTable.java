@@ -12,6 +12,7 @@ import dev.lakelifecycle.api.TableId;
 import dev.lakelifecycle.api.TableSchema;
 import dev.lakelifecycle.api.TableSnapshot;
 import dev.lakelifecycle.api.catalog.CatalogTable;
+import dev.lakelifecycle.api.catalog.SortOrder;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,6 +29,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.apache.iceberg.AppendFiles;
+import org.apache.iceberg.DataFiles;
 import org.apache.iceberg.DeleteFile;
 import org.apache.iceberg.DeleteFiles;
 import org.apache.iceberg.FileContent;
@@ -99,6 +101,16 @@ final class IcebergCatalogTable implements CatalogTable {
   @Override
   public synchronized PartitionSpec partitionSpec() {
     return IcebergConversions.fromIceberg(table.spec(), ident.toString());
+  }
+
+  /**
+   * The table's current Iceberg sort order. Only identity transforms of top-level columns can be applied by
+   * compaction; an order with another transform (bucket, truncate, hour…) is reported as unsorted, so outputs
+   * are not sorted and not recorded as sorted by it (logged at info).
+   */
+  @Override
+  public synchronized SortOrder sortOrder() {
+    return IcebergConversions.fromIceberg(table.sortOrder(), table.schema(), ident.toString());
   }
 
   @Override
@@ -414,7 +426,18 @@ final class IcebergCatalogTable implements CatalogTable {
             "Data file %s is not under the location %s of table %s: write it under the table's location", f.location(),
             location(), id));
       }
-      out.add(IcebergConversions.toIceberg(f, spec, table.spec(), table.schema(), ident.toString()));
+      org.apache.iceberg.DataFile converted = IcebergConversions.toIceberg(f, spec, table.spec(), table.schema(),
+          ident.toString());
+      if (f.sortOrderId() != 0) {
+        org.apache.iceberg.SortOrder order = table.sortOrders().get(f.sortOrderId());
+        if (order == null) {
+          throw new IllegalArgumentException(String.format(Locale.ROOT, "Data file %s is recorded as sorted by sort"
+              + " order %d, which table %s does not have (it has %s); record one of its orders or 0", f.location(),
+              f.sortOrderId(), id, table.sortOrders().keySet()));
+        }
+        converted = DataFiles.builder(table.spec()).copy(converted).withSortOrder(order).build();
+      }
+      out.add(converted);
     }
     return out;
   }
@@ -512,7 +535,8 @@ final class IcebergCatalogTable implements CatalogTable {
                 : adder != null ? Instant.ofEpochMilli(adder.timestampMillis()) : oldest;
             org.apache.iceberg.DataFile copy = f.copy();
             byLocation.put(copy.location(), copy);
-            files.add(IcebergConversions.fromIceberg(copy, partition, schema, writer, created));
+            files.add(IcebergConversions.fromIceberg(copy, partition, schema, writer, created)
+                .withSortOrderId(copy.sortOrderId() == null ? 0 : copy.sortOrderId()));
           }
         }
       }

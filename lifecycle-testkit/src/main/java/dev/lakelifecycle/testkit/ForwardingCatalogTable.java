@@ -6,6 +6,7 @@ import dev.lakelifecycle.api.TableId;
 import dev.lakelifecycle.api.TableSchema;
 import dev.lakelifecycle.api.TableSnapshot;
 import dev.lakelifecycle.api.catalog.CatalogTable;
+import dev.lakelifecycle.api.catalog.SortOrder;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
@@ -48,6 +49,11 @@ public abstract class ForwardingCatalogTable extends ForwardingObject<CatalogTab
   @Override
   public PartitionSpec partitionSpec() {
     return delegate().partitionSpec();
+  }
+
+  @Override
+  public SortOrder sortOrder() {
+    return delegate().sortOrder();
   }
 
   @Override

@@ -36,6 +36,15 @@ public interface CatalogTable {
 
   PartitionSpec partitionSpec();
 
+  /**
+   * The order the table wants rows of each data file in; compaction writes its outputs sorted by it and
+   * records its {@link SortOrder#orderId()} on them. Default: {@link SortOrder#unsorted()} (outputs keep input
+   * order), for catalogs that keep no sort order.
+   */
+  default SortOrder sortOrder() {
+    return SortOrder.unsorted();
+  }
+
   /** The snapshot this handle shows, or empty for a table with no commit yet. */
   Optional<TableSnapshot> currentSnapshot();
 

@@ -60,7 +60,13 @@ public record CompactionPlan(TableId table, List<Group> groups, List<Decision> d
      */
     QUARANTINED,
     /** Eligible, but left for a later run by the run's cap on files or bytes. */
-    DEFERRED_BY_CAP
+    DEFERRED_BY_CAP,
+    /**
+     * The table has a {@link dev.lakelifecycle.api.catalog.SortOrder sort order}, this file is not recorded as
+     * sorted by it, and sorting it in memory would exceed the compaction memory budget: it is left in place (the
+     * detail gives the estimate and the budget; raise {@code compaction.memory_budget_bytes} to include it).
+     */
+    TOO_LARGE_TO_SORT
   }
 
   /** The order in which eligible groups are executed (and, with a cap, which are deferred). */

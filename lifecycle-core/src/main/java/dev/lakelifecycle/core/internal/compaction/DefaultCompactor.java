@@ -10,6 +10,7 @@ import dev.lakelifecycle.api.StorageException;
 import dev.lakelifecycle.api.TableId;
 import dev.lakelifecycle.api.TableSnapshot;
 import dev.lakelifecycle.api.catalog.CatalogTable;
+import dev.lakelifecycle.api.catalog.SortOrder;
 import dev.lakelifecycle.api.catalog.TableCatalog;
 import dev.lakelifecycle.api.checkpoint.Checkpoint;
 import dev.lakelifecycle.api.checkpoint.CheckpointStore;
@@ -115,6 +116,7 @@ public final class DefaultCompactor implements Compactor {
   private final String writerId;
   private final ChunkBackoff backoff;
   private final StreamingRewriter rewriter;
+  private final SortingRewriter sorter;
   private volatile StepHook hook = StepHook.NONE;
   /** Footer schemas by location: data files are immutable, so repeated plans need not reread them. */
   private final Cache<String, CompactionPlanner.FileSchema> schemas =
@@ -148,6 +150,7 @@ public final class DefaultCompactor implements Compactor {
     this.writerId = Objects.requireNonNull(writerId, "writerId");
     this.backoff = Objects.requireNonNull(backoff, "backoff");
     this.rewriter = new StreamingRewriter(store);
+    this.sorter = new SortingRewriter(store);
   }
 
   /** Installs a hook called at each step of each chunk (crash tests). */
@@ -513,10 +516,14 @@ public final class DefaultCompactor implements Compactor {
 
   private CompactionPlan planOn(CatalogTable t, CompactionPlanner.Settings settings,
       Map<String, QuarantinedFile> quarantine) {
-    return CompactionPlanner.plan(t.id(), t.liveFiles(), settings, clock.instant(), this::schemaOf, f -> {
+    List<DataFile> live = t.liveFiles();
+    List<CompactionPlan.Decision> unsortable = sorter.unsortable(t.sortOrder(), live, settings.minFileSizeBytes(),
+        config.memoryBudgetBytes(), config.rowGroupSizeBytes());
+    return SortingRewriter.withDecisions(CompactionPlanner.plan(t.id(), SortingRewriter.without(live, unsortable),
+        settings, clock.instant(), this::schemaOf, f -> {
       QuarantinedFile q = quarantine.isEmpty() ? null : quarantine.get(normalise(f.location()));
       return q == null ? null : q.error();
-    });
+    }), unsortable);
   }
 
   private CompactionPlanner.FileSchema schemaOf(DataFile f) {
@@ -736,9 +743,10 @@ public final class DefaultCompactor implements Compactor {
           config.rowGroupSizeBytes(), config.fastPathRowGroupBytes(), config.memoryBudgetBytes());
       RuntimeException failure;
       try {
+        SortOrder order = t.sortOrder();
         for (Work w : work) {
           String partition = w.group().partition();
-          StreamingRewriter.Result r = rewriter.rewrite(run.table.path(), w.group().id(), w.inputs(), sizes, () -> {
+          java.util.function.Supplier<String> nextKey = () -> {
             String key = run.dataPrefix + partition + "/" + writerId + "-c-" + UUID.randomUUID()
                 + ".parquet";
             keys.add(key);
@@ -747,7 +755,11 @@ public final class DefaultCompactor implements Compactor {
             state.outputLocations.add(store.location(key));
             run.write(Checkpoint.Status.PENDING, run.cp.cursor(), state);
             return key;
-          });
+          };
+          // A table with a sort order gets sorted outputs (SortingRewriter), recorded with the order's id.
+          StreamingRewriter.Result r = order.isUnsorted()
+              ? rewriter.rewrite(run.table.path(), w.group().id(), w.inputs(), sizes, nextKey)
+              : sorter.rewrite(run.table.path(), w.group().id(), w.inputs(), sizes, nextKey, order);
           for (StreamingRewriter.Rejected q : r.quarantined()) {
             quarantinedNow.add(new QuarantinedFile(q.file().location(), q.file().partition(), q.error(),
                 clock.instant()));
@@ -768,7 +780,7 @@ public final class DefaultCompactor implements Compactor {
           removed.addAll(r.merged());
           for (StreamingRewriter.Output o : r.outputs()) {
             added.add(new DataFile(store.location(o.key()), partition, o.info().size(), o.rows(), writerId,
-                clock.instant(), Map.of()));
+                clock.instant(), Map.of(), order.orderId()));
           }
         }
         hook.at(Step.AFTER_WRITE, chunk.id());
