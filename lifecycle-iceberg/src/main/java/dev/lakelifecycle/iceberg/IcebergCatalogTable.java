@@ -139,6 +139,11 @@ final class IcebergCatalogTable implements CatalogTable {
   }
 
   @Override
+  public synchronized Map<DataFile, String> filesKeptFromRewrite() {
+    return view().kept;
+  }
+
+  @Override
   public synchronized Optional<TableSnapshot> findAppend(String commitKey) {
     table.refresh();
     return findAppend(ops().current(), commitKey);
@@ -474,7 +479,7 @@ final class IcebergCatalogTable implements CatalogTable {
     if (view != null && java.util.Objects.equals(view.snapshotId, sid)) {
       return view;
     }
-    view = current == null ? new View(null, List.of(), Map.of()) : readView(current);
+    view = current == null ? new View(null, List.of(), Map.of(), Map.of()) : readView(current);
     return view;
   }
 
@@ -510,13 +515,24 @@ final class IcebergCatalogTable implements CatalogTable {
       Map<String, org.apache.iceberg.DataFile> byLocation = new HashMap<>();
       Map<Long, Map<String, List<String>>> facts = new HashMap<>();
       int skipped = 0;
+      Map<DataFile, String> kept = new LinkedHashMap<>();
       for (ManifestFile m : current.dataManifests(io)) {
         try (ManifestReader<org.apache.iceberg.DataFile> r = ManifestFiles.read(m, io, table.specs())) {
           for (org.apache.iceberg.DataFile f : r) {
             org.apache.iceberg.PartitionSpec fs = table.specs().get(f.specId());
-            if (f.specId() != specId || globalDeletes
-                || deletedPartitions.contains(f.specId() + "/" + fs.partitionToPath(f.partition()))) {
+            String path = fs.partitionToPath(f.partition());
+            if (f.specId() != specId || globalDeletes || deletedPartitions.contains(f.specId() + "/" + path)) {
               skipped++;
+              String why = f.specId() != specId
+                  ? String.format(Locale.ROOT, "written under partition spec %d, not the current spec %d: files of"
+                      + " different specs are never merged", f.specId(), specId)
+                  : String.format(Locale.ROOT, "%s holds row-level delete files (%s); compaction does not apply"
+                      + " deletes yet, and rewriting without them would bring deleted rows back", globalDeletes
+                      ? "the table" : "its partition " + path, globalDeletes ? "global equality deletes"
+                      : "position or equality deletes");
+              String partition = f.specId() == specId ? IcebergConversions.partitionOf(spec, f.partition()) : null;
+              kept.put(IcebergConversions.fromIceberg(f, partition != null ? partition : path, schema, "",
+                  Instant.ofEpochMilli(current.timestampMillis())), why);
               continue;
             }
             String partition = IcebergConversions.partitionOf(spec, f.partition());
@@ -545,7 +561,7 @@ final class IcebergCatalogTable implements CatalogTable {
             current.snapshotId(), skipped);
       }
       files.sort(Comparator.comparing(DataFile::partition).thenComparing(DataFile::location));
-      return new View(current.snapshotId(), List.copyOf(files), byLocation);
+      return new View(current.snapshotId(), List.copyOf(files), byLocation, java.util.Collections.unmodifiableMap(kept));
     } catch (IOException e) {
       throw new StorageException(String.format(Locale.ROOT, "Cannot read the manifests of %s at snapshot %d", id,
           current.snapshotId()), e);
@@ -617,5 +633,6 @@ final class IcebergCatalogTable implements CatalogTable {
     }
   }
 
-  private record View(Long snapshotId, List<DataFile> files, Map<String, org.apache.iceberg.DataFile> byLocation) {}
+  private record View(Long snapshotId, List<DataFile> files, Map<String, org.apache.iceberg.DataFile> byLocation,
+      Map<DataFile, String> kept) {}
 }

@@ -36,6 +36,8 @@ import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.data.parquet.GenericParquetReaders;
 import org.apache.iceberg.data.parquet.GenericParquetWriter;
+import org.apache.iceberg.deletes.PositionDelete;
+import org.apache.iceberg.deletes.PositionDeleteWriter;
 import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.io.FileAppender;
 import org.apache.iceberg.io.OutputFile;
@@ -168,6 +170,44 @@ class IcebergSortedCompactionTest {
     assertThat(readWithIceberg()).isEqualTo(before);
     CatalogTable t = catalog.loadTable(SPANS);
     assertThat(t.liveFiles()).hasSize(2).anySatisfy(f -> assertThat(f.location()).isEqualTo(big));
+  }
+
+  @Test
+  void partitionWithRowLevelDeletesIsPlannedOutWithItsReasonAndItsDeletedRowStaysDeleted() throws IOException {
+    Random random = new Random(9);
+    Instant hour = clock.instant().minus(5, ChronoUnit.HOURS).truncatedTo(ChronoUnit.HOURS);
+    Instant other = hour.minus(1, ChronoUnit.HOURS);
+    for (int file = 0; file < 3; file++) {
+      write(iceberg(), records(random, hour, 50), true);
+      write(iceberg(), records(random, other, 50), true);
+    }
+    Table table = iceberg();
+    String target = catalog.loadTable(SPANS).liveFiles().stream()
+        .filter(f -> dev.lakelifecycle.api.PartitionSpec.startOf(f.partition()).equals(hour)).findFirst().orElseThrow().location();
+    PartitionData partition = new PartitionData(table.spec().partitionType());
+    partition.set(0, (int) ChronoUnit.HOURS.between(Instant.EPOCH, hour));
+    OutputFile out = table.io().newOutputFile(
+        table.locationProvider().newDataLocation(table.spec(), partition, "pos-deletes.parquet"));
+    PositionDeleteWriter<Record> deletes = Parquet.writeDeletes(out).withSpec(table.spec()).withPartition(partition)
+        .overwrite().buildPositionWriter();
+    try (deletes) {
+      deletes.write(PositionDelete.<Record>create().set(target, 0));
+    }
+    table.newRowDelta().addDeletes(deletes.toDeleteFile()).commit();
+    Map<String, Integer> afterDelete = readWithIceberg();
+    assertThat(afterDelete.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(299);
+
+    try (Lifecycle lake = lifecycle(32L << 20)) {
+      CompactionPlan plan = lake.compactor().compact(SPANS).minInputFiles(2).force(true).plan();
+      assertThat(plan.decisions(CompactionPlan.Reason.KEPT_BY_CATALOG)).hasSize(3).allSatisfy(d -> {
+        assertThat(d.detail()).contains("row-level delete files");
+        assertThat(d.file().partition()).isEqualTo(catalog.loadTable(SPANS).partitionSpec().partitionOf(hour));
+      });
+      assertThat(plan.groups()).singleElement().satisfies(g -> assertThat(g.partition())
+          .isEqualTo(catalog.loadTable(SPANS).partitionSpec().partitionOf(other)));
+      assertThat(lake.compactor().compact(SPANS).minInputFiles(2).force(true).execute().filesRemoved()).isEqualTo(3);
+    }
+    assertThat(readWithIceberg()).isEqualTo(afterDelete);
   }
 
   private static List<Record> readFile(Table table, org.apache.iceberg.DataFile f) throws IOException {

@@ -52,6 +52,11 @@ public abstract class ForwardingCatalogTable extends ForwardingObject<CatalogTab
   }
 
   @Override
+  public Map<DataFile, String> filesKeptFromRewrite() {
+    return delegate().filesKeptFromRewrite();
+  }
+
+  @Override
   public SortOrder sortOrder() {
     return delegate().sortOrder();
   }

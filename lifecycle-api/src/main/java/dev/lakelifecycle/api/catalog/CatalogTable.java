@@ -63,6 +63,17 @@ public interface CatalogTable {
   }
 
   /**
+   * Data files of the current snapshot that {@link #liveFiles()} leaves out because this catalog cannot let a
+   * rewrite take them, each with why, so that compaction can say so in its plan
+   * ({@link dev.lakelifecycle.api.compaction.CompactionPlan.Reason#KEPT_BY_CATALOG}). The Iceberg catalog keeps
+   * files whose partition holds row-level delete files (a rewrite would have to apply them) and files of an older
+   * partition spec. Default: none.
+   */
+  default Map<DataFile, String> filesKeptFromRewrite() {
+    return Map.of();
+  }
+
+  /**
    * The snapshot that committed the append with this key, if any retained or expired-but-remembered
    * snapshot did. Stagers use it to recognise a flush that committed before a crash.
    */

@@ -66,7 +66,14 @@ public record CompactionPlan(TableId table, List<Group> groups, List<Decision> d
      * sorted by it, and sorting it in memory would exceed the compaction memory budget: it is left in place (the
      * detail gives the estimate and the budget; raise {@code compaction.memory_budget_bytes} to include it).
      */
-    TOO_LARGE_TO_SORT
+    TOO_LARGE_TO_SORT,
+    /**
+     * The catalog keeps it out of rewrites ({@link dev.lakelifecycle.api.catalog.CatalogTable#filesKeptFromRewrite()};
+     * the detail says why). In an Iceberg table: its partition holds row-level delete files, which compaction does
+     * not apply yet (rewriting without them would resurrect deleted rows), or it was written under an older
+     * partition spec (files of different specs are never mixed).
+     */
+    KEPT_BY_CATALOG
   }
 
   /** The order in which eligible groups are executed (and, with a cap, which are deferred). */

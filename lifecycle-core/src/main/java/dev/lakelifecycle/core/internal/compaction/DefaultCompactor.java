@@ -517,13 +517,16 @@ public final class DefaultCompactor implements Compactor {
   private CompactionPlan planOn(CatalogTable t, CompactionPlanner.Settings settings,
       Map<String, QuarantinedFile> quarantine) {
     List<DataFile> live = t.liveFiles();
-    List<CompactionPlan.Decision> unsortable = sorter.unsortable(t.sortOrder(), live, settings.minFileSizeBytes(),
-        config.memoryBudgetBytes(), config.rowGroupSizeBytes());
-    return SortingRewriter.withDecisions(CompactionPlanner.plan(t.id(), SortingRewriter.without(live, unsortable),
+    // Files the sorting rewrite or the catalog cannot take are decided here, with their reason, not planned.
+    List<CompactionPlan.Decision> outside = new ArrayList<>(sorter.unsortable(t.sortOrder(), live,
+        settings.minFileSizeBytes(), config.memoryBudgetBytes(), config.rowGroupSizeBytes()));
+    t.filesKeptFromRewrite().forEach((f, why) -> outside.add(new CompactionPlan.Decision(f,
+        CompactionPlan.Reason.KEPT_BY_CATALOG, why)));
+    return SortingRewriter.withDecisions(CompactionPlanner.plan(t.id(), SortingRewriter.without(live, outside),
         settings, clock.instant(), this::schemaOf, f -> {
       QuarantinedFile q = quarantine.isEmpty() ? null : quarantine.get(normalise(f.location()));
       return q == null ? null : q.error();
-    }), unsortable);
+    }), outside);
   }
 
   private CompactionPlanner.FileSchema schemaOf(DataFile f) {
