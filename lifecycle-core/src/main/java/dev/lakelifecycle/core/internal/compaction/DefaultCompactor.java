@@ -51,7 +51,8 @@ import org.slf4j.LoggerFactory;
  * The compaction engine: plans per partition (see {@link CompactionPlanner}), then merges the plan's groups
  * with a streaming column-level rewrite ({@link StreamingRewriter}) in chunks of up to
  * {@code compaction.chunk-partitions} groups, one catalog replace commit and one checkpoint write per chunk (the
- * Timestore runbook's chunked, resumable compaction).
+ * Timestore runbook's chunked, resumable compaction). A table with a {@link SortOrder} is rewritten by
+ * {@link SortingRewriter} instead (a k-way merge by the sort key; outputs recorded with the order's id).
  *
  * <p><b>Checkpoint.</b> Id {@code compaction/<tenant>/<dataset>/<table>}; layout in {@link PlanState}. A run
  * takes the checkpoint's lease ({@code compaction.lease_duration_secs}, default 5 minutes, renewed by every
