@@ -7,6 +7,7 @@ import dev.lakelifecycle.api.CommitConflictException;
 import dev.lakelifecycle.api.DataFile;
 import dev.lakelifecycle.api.IncompleteValidSetException;
 import dev.lakelifecycle.api.PartitionSpec;
+import dev.lakelifecycle.api.SchemaMismatchException;
 import dev.lakelifecycle.api.StorageException;
 import dev.lakelifecycle.api.TableId;
 import dev.lakelifecycle.api.TableSchema;
@@ -66,6 +67,8 @@ final class IcebergCatalogTable implements CatalogTable {
   private static final TypeReference<Map<String, List<String>>> FILES_TYPE = new TypeReference<>() {};
   /** How many expired appends' keys a table remembers in its properties. */
   static final int REMEMBERED_APPENDS = 1000;
+  /** How often a schema change is re-applied after losing a commit race. */
+  static final int SCHEMA_ATTEMPTS = 16;
 
   private final IcebergTableCatalog owner;
   private final TableId id;
@@ -96,6 +99,52 @@ final class IcebergCatalogTable implements CatalogTable {
   @Override
   public synchronized TableSchema schema() {
     return IcebergConversions.fromIceberg(table.schema(), ident.toString());
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Through Iceberg's {@code UpdateSchema.addColumn} (optional columns, fresh field ids; Iceberg also extends
+   * the table's name mapping, by which files written without field ids are read). A commit that loses to a
+   * concurrent writer is re-applied on the refreshed table, up to {@value #SCHEMA_ATTEMPTS} times.
+   */
+  @Override
+  public synchronized TableSchema addColumns(List<TableSchema.Column> columns) {
+    List<TableSchema.Column> wanted = List.copyOf(columns);
+    if (wanted.isEmpty()) {
+      return schema();
+    }
+    CommitFailedException lost = null;
+    for (int attempt = 1; attempt <= SCHEMA_ATTEMPTS; attempt++) {
+      table.refresh();
+      TableSchema current = schema();
+      TableSchema next;
+      try {
+        next = current.withAddedColumns(wanted);
+      } catch (SchemaMismatchException e) {
+        throw new SchemaMismatchException(String.format(Locale.ROOT, "Cannot evolve the schema of %s: %s", id,
+            e.getMessage()), e);
+      }
+      if (next == current) {
+        return current;
+      }
+      org.apache.iceberg.UpdateSchema update = table.updateSchema();
+      for (TableSchema.Column c : next.columns().subList(current.size(), next.size())) {
+        // The column's Iceberg type, by the same mapping createTable uses.
+        Schema one = IcebergConversions.toIceberg(TableSchema.builder().column(c.name(), c.type()).build());
+        update.addColumn(c.name(), one.findField(c.name()).type());
+      }
+      try {
+        update.commit();
+        return schema();
+      } catch (CommitFailedException e) {
+        lost = e;
+        LOG.debug("Schema change of {} lost a race (attempt {}); re-applying on the refreshed table", id, attempt);
+      }
+    }
+    throw new CommitConflictException(String.format(Locale.ROOT,
+        "Cannot add columns %s to %s: other writers committed first on each of %d attempts (%s); retry later",
+        wanted.stream().map(TableSchema.Column::name).toList(), id, SCHEMA_ATTEMPTS, lost.getMessage()), lost);
   }
 
   @Override

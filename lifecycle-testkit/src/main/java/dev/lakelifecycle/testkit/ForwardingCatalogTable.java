@@ -47,6 +47,11 @@ public abstract class ForwardingCatalogTable extends ForwardingObject<CatalogTab
   }
 
   @Override
+  public TableSchema addColumns(List<TableSchema.Column> columns) {
+    return delegate().addColumns(columns);
+  }
+
+  @Override
   public PartitionSpec partitionSpec() {
     return delegate().partitionSpec();
   }
