@@ -76,7 +76,8 @@ import java.util.stream.Stream;
  * Prints a short report per stage and exits with status 1 if any check fails (2 for bad arguments).
  * Run it with {@code mvn -q -Pquickstart -pl examples -am -DskipTests verify}; pass arguments with
  * {@code -Dexec.args="--out lake-out"}. The lake goes to a local directory, or with
- * {@code --out s3://bucket/prefix/} to S3 (settings from the environment, see {@link #openEmpty}).
+ * {@code --out s3://bucket/prefix/} to S3 (its settings come from the environment: {@code LIFECYCLE_S3_*},
+ * {@code AWS_*}).
  */
 public final class Quickstart {
   static final String NOW_TEXT = "2016-11-15T12:00:00Z";
