@@ -124,7 +124,7 @@ abstract class IcebergFixture {
     return ts + "|" + level + "|" + msg;
   }
 
-  /** Stages and flushes one batch of {@code n} rows at {@code start}, one second apart; adds them to {@code expected}. */
+  /** Stages and flushes {@code n} rows from {@code start}, one second apart; adds them to {@code expected}. */
   static void flushRows(Lifecycle lake, Instant start, int n, String prefix, Map<String, Integer> expected) {
     RowBatch.Builder b = RecordBatch.builder(SCHEMA);
     for (int i = 0; i < n; i++) {
@@ -152,7 +152,7 @@ abstract class IcebergFixture {
     return partition;
   }
 
-  /** Writes one Parquet file with Iceberg's own generic writer (the table's metrics config) in the hour of {@code hour}. */
+  /** Writes one Parquet file with Iceberg's generic writer (the table's metrics config) in {@code hour}'s hour. */
   static DataFile writeWithIceberg(Table table, List<Record> records, Instant hour) {
     PartitionData partition = hourPartition(table, hour);
     OutputFile out = table.io().newOutputFile(
