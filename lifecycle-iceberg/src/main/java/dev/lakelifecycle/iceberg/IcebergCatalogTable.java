@@ -463,7 +463,13 @@ final class IcebergCatalogTable implements CatalogTable {
       LOG.warn("Data file {} of {} does not exist; committing it with the column statistics given, not the file's",
           f.location(), id);
       return null;
+    } catch (StorageException e) {
+      throw e;
+    } catch (org.apache.iceberg.exceptions.RuntimeIOException e) {
+      throw new StorageException(String.format(Locale.ROOT,
+          "Cannot read the Parquet footer of data file %s of %s: %s; retry", f.location(), id, e.getMessage()), e);
     } catch (RuntimeException e) {
+      // Parquet reports a file that is not Parquet (bad magic, short footer) with a plain RuntimeException.
       throw new IllegalArgumentException(String.format(Locale.ROOT,
           "Cannot read the Parquet footer of data file %s of %s (%d bytes stated): %s; commit only complete Parquet"
               + " files", f.location(), id, f.sizeBytes(), e.getMessage()), e);

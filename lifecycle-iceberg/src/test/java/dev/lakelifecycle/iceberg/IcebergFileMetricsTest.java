@@ -1,7 +1,9 @@
 package dev.lakelifecycle.iceberg;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lakelifecycle.api.catalog.CatalogTable;
 import dev.lakelifecycle.api.compaction.CompactionResult;
 import dev.lakelifecycle.core.Lifecycle;
 import java.io.IOException;
@@ -166,5 +168,38 @@ class IcebergFileMetricsTest extends IcebergFixture {
 
     assertThat(plannedFiles(table, Expressions.equal("msg", "nothing-like-it"))).isZero();
     assertThat(plannedFiles(table, Expressions.startsWith("msg", "al"))).isEqualTo(1);
+  }
+
+  @Test
+  void refusesToAppendAFileThatIsNotParquetOrWhoseFooterDisagreesOnTheRowCount() {
+    createLogs();
+    Instant hour = clock.instant().truncatedTo(ChronoUnit.HOURS).minus(2, ChronoUnit.HOURS);
+    try (Lifecycle lake = lifecycle()) {
+      flushRows(lake, hour, 10, "real", new TreeMap<>());
+    }
+    CatalogTable table = catalog.loadTable(LOGS);
+    dev.lakelifecycle.api.DataFile real = table.liveFiles().get(0);
+    String garbage = table.location() + "/data/" + real.partition() + "/not-parquet.parquet";
+    store.put(store.keyOf(garbage).orElseThrow(), "plain text, not Parquet".getBytes(StandardCharsets.UTF_8));
+
+    dev.lakelifecycle.api.DataFile notParquet = new dev.lakelifecycle.api.DataFile(garbage, real.partition(), 23, 1,
+        "w1", clock.instant(), Map.of());
+    assertThatThrownBy(() -> table.commitAppend("garbage", List.of(notParquet)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(garbage);
+    dev.lakelifecycle.api.DataFile wrongCount = new dev.lakelifecycle.api.DataFile(real.location() + ".copy",
+        real.partition(), real.sizeBytes(), real.recordCount() + 1, "w1", clock.instant(), Map.of());
+    store.put(store.keyOf(wrongCount.location()).orElseThrow(),
+        readAll(store.keyOf(real.location()).orElseThrow()));
+    assertThatThrownBy(() -> table.commitAppend("wrong-count", List.of(wrongCount)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("10 rows in its footer but 11");
+    assertThat(catalog.loadTable(LOGS).liveFiles()).containsExactly(real);
+  }
+
+  private byte[] readAll(String key) {
+    try (var in = store.open(key)) {
+      byte[] bytes = new byte[(int) in.length()];
+      in.readFully(0, bytes, 0, bytes.length);
+      return bytes;
+    }
   }
 }
