@@ -161,7 +161,7 @@ public final class ObjectStoreFileIO implements FileIO, SupportsBulkOperations {
     ObjectStore s = store;
     if (s == null) {
       throw new IllegalStateException(String.format(Locale.ROOT,
-          "%s was built without a store and not initialized: call initialize with %s, or build it over a store",
+          "%s has no store: it was closed, or built without a store and not initialized (call initialize with %s)",
           ObjectStoreFileIO.class.getSimpleName(), STORE_LOCATION));
     }
     return s;

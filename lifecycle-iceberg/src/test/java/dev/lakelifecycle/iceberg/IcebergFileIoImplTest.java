@@ -65,6 +65,7 @@ class IcebergFileIoImplTest {
       Catalog iceberg = CatalogUtil.buildIcebergCatalog("lake", catalogProperties(store), null);
       assertThat(iceberg).isInstanceOf(JdbcCatalog.class);
       Map<String, Integer> expected = new TreeMap<>();
+      ObjectStoreFileIO io;
       try (IcebergTableCatalog catalog = IcebergTableCatalog.owning(iceberg);
           Lifecycle lake = Lifecycle.builder().store(store).catalog(catalog).writerId("w1").build()) {
         catalog.createTable(IcebergFixture.LOGS, IcebergFixture.SCHEMA, PartitionSpec.hourly("ts"));
@@ -74,7 +75,8 @@ class IcebergFileIoImplTest {
 
         Table table = iceberg.loadTable(IcebergFixture.LOGS_IDENT);
         assertThat(table.io()).isInstanceOf(ObjectStoreFileIO.class);
-        ObjectStore opened = ((ObjectStoreFileIO) table.io()).store();
+        io = (ObjectStoreFileIO) table.io();
+        ObjectStore opened = io.store();
         assertThat(opened.root()).isEqualTo(store.root());
         assertThat(store.stat(store.keyOf(table.currentSnapshot().manifestListLocation()).orElseThrow()))
             .isPresent();
@@ -85,6 +87,8 @@ class IcebergFileIoImplTest {
         table.refresh();
         assertThat(IcebergFixture.rows(IcebergGenerics.read(table))).isEqualTo(expected);
       }
+      // Closing the catalog closed the FileIO, and with it the store the FileIO opened.
+      assertThatThrownBy(io::store).isInstanceOf(IllegalStateException.class);
     }
   }
 
