@@ -72,8 +72,11 @@ import org.slf4j.LoggerFactory;
  * adopts the spools of other writer ids under the same {@code staging.directory} that no live stager holds
  * (e.g. left by a crashed instance with a random writer id): it flushes their records, under their own commit
  * keys, in the background, then deletes them. Its own recovered records (complete records kept, a torn tail cut
- * off, committed ranges skipped) are flushed in the background too when {@code staging.background_flush} is on,
- * otherwise by the next flush the caller triggers or by {@link #close()}; they count toward the guardrails at once.
+ * off, committed ranges skipped) count toward the guardrails at once and are flushed at open: in the background
+ * when {@code staging.background_flush} is on (the constructor returns without waiting for storage), in the
+ * constructor when it is off (the caller chose to run flushes in its own threads; when the constructor returns the
+ * recovered records are committed, or, if that flush failed, logged at WARN and still staged for the next flush,
+ * append or {@link #close()}).
  *
  * <p><b>Flushing.</b> A table flushes when its staged rows, spool bytes or oldest record's age reach its
  * thresholds ({@link LifecycleConfig.Staging#flushFor}), on {@link #flush}, {@link #flushAll}, {@link #flushDue}
@@ -138,7 +141,8 @@ public final class DefaultStager implements Stager {
 
   /**
    * Opens the stager's spool under {@code config.directory()} (see the class comment), recovers what it holds
-   * and starts flushing it in the background.
+   * and flushes it: in the background, or before returning when {@code staging.background_flush} is off (a failure
+   * of that flush is logged and leaves the records staged; it does not fail the constructor).
    *
    * @param registry where the staging meters go; {@code null} records nothing
    * @param writerId 1-64 characters of {@code A-Z a-z 0-9 _ . -}; names this writer in file names, commit keys,
@@ -193,9 +197,9 @@ public final class DefaultStager implements Stager {
       Gauge.builder("lifecycle.staging.disk.usage", this, DefaultStager::diskBytes).tag("component", "total")
           .baseUnit("bytes").description("Bytes of all spool segment files of this stager on local disk")
           .strongReference(true).register(this.registry);
-      // Adopted spools and (with background flushing) recovered records drain in the background: the
-      // constructor must not wait for storage. With background flushing off, recovered records are flushed by the
-      // caller's next flush, due check or append, or by close().
+      // Adopted spools drain in the background. Recovered records of this spool drain in the background too
+      // when background flushing is on (the constructor must not wait for storage); with it off the caller has
+      // chosen to run flushes in its own threads, so opening is one of those flushes (see the class comment).
       flusher.execute(() -> adoptSiblings(parent));
       if (config.backgroundFlush()) {
         flusher.scheduleWithFixedDelay(this::checkAges, 1, 1, TimeUnit.SECONDS);
@@ -204,6 +208,8 @@ public final class DefaultStager implements Stager {
             requestFlush(s);
           }
         }
+      } else {
+        flushRecovered();
       }
     }
   }
@@ -291,6 +297,29 @@ public final class DefaultStager implements Stager {
         LOG.info("Recovered the staging spool of {} in {}: {} batches ({} rows) to flush, {} torn records cut off{}",
             id, stage.spool.dir, r.records(), stage.stagedRows(), r.tornRecords(),
             st.hasIntent() ? ", an unconfirmed flush of records " + st.intentFirst() + "-" + st.intentLast() : "");
+      }
+    }
+  }
+
+  /**
+   * Flushes every table that holds recovered records, in the opening thread (background flushing off). A failed
+   * flush is logged and leaves its records staged: the next flush, due check, append or {@code close()} retries
+   * them under the same commit key, so opening never fails because storage is down.
+   */
+  private void flushRecovered() {
+    List<TableStage> stages = new ArrayList<>(tables.values());
+    stages.sort(Comparator.comparing(s -> s.id.path()));
+    for (TableStage stage : stages) {
+      if (!stage.hasQueued()) {
+        continue;
+      }
+      try {
+        FlushResult r = flush(stage.id);
+        LOG.info("Flushed {} batches ({} rows) of {} recovered from the staging spool at open", r.batches(), r.rows(),
+            stage.id);
+      } catch (RuntimeException e) {
+        LOG.warn("Flushing the records of {} recovered from the staging spool at open failed; they stay staged and "
+            + "the next flush, append or close() retries them", stage.id, e);
       }
     }
   }
