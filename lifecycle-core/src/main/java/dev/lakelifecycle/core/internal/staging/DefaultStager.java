@@ -42,9 +42,15 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.ArrayDeque;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantLock;
@@ -112,6 +118,11 @@ public final class DefaultStager implements Stager {
   private static final Pattern WRITER_ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
   private static final long MICROS_PER_HOUR = 3_600_000_000L;
   private static final long MICROS_PER_DAY = 24 * MICROS_PER_HOUR;
+  /**
+   * Ranges a flush encodes ahead of the one it commits: one per core beyond the flushing thread's own, at least
+   * one, at most three (each holds the open row groups of one range).
+   */
+  static final int ENCODE_AHEAD = Math.max(1, Math.min(3, Runtime.getRuntime().availableProcessors() - 1));
   /** Spool segments roll at this size; committed segments are deleted whole. */
   static final long SEGMENT_BYTES = 64L << 20;
   private static final String STORE_FILE = "store";
@@ -128,6 +139,11 @@ public final class DefaultStager implements Stager {
   private final GroupSync sync;
   private final RetryBackoff backoff;
   private final ScheduledThreadPoolExecutor flusher;
+  /**
+   * Writes the Parquet files of the ranges after the one a flush is committing, so that a backlog of several
+   * ranges is encoded on every core ({@link #ENCODE_AHEAD} threads) while the flushing thread commits in order.
+   */
+  private final ThreadPoolExecutor encoders;
   private final ConcurrentHashMap<TableId, TableStage> tables = new ConcurrentHashMap<>();
   private final Map<TableId, StagingMeters> meters = new ConcurrentHashMap<>();
   /** Appends stage under the read lock; close takes the write lock, so no append lands after close's flush. */
@@ -184,11 +200,20 @@ public final class DefaultStager implements Stager {
     ex.setRemoveOnCancelPolicy(true);
     ex.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     this.flusher = ex;
+    ThreadPoolExecutor enc = new ThreadPoolExecutor(ENCODE_AHEAD, ENCODE_AHEAD, 30, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, "lake-lifecycle-encode-" + writerId);
+          t.setDaemon(true);
+          return t;
+        });
+    enc.allowCoreThreadTimeOut(true);
+    this.encoders = enc;
     try {
       recover();
     } catch (IOException | RuntimeException e) {
       sync.close();
       flusher.shutdownNow();
+      encoders.shutdownNow();
       spool.close();
       throw e instanceof LifecycleException le ? le : new StorageException(String.format(Locale.ROOT,
           "Cannot recover the staging spool %s: %s (check the directory is readable and writable)", spool.dir, e), e);
@@ -700,6 +725,16 @@ public final class DefaultStager implements Stager {
     }
   }
 
+  /** A range whose files an encoder thread writes while earlier ranges commit. */
+  private record Ahead(TableStage.Range range, FutureTask<List<DataFile>> files, AtomicBoolean claimed) {}
+
+  /**
+   * Flushes the table's records up to the last one staged now, range by range, committing in sequence order.
+   * While one range is written and committed in this thread, the next {@link #ENCODE_AHEAD} fresh ranges are
+   * written by encoder threads (only their files: each still commits in turn, under its own key, after the ones
+   * before it). When a range fails, the files written ahead for later ranges are deleted; those ranges stay
+   * staged.
+   */
   private FlushResult flushLocked(TableStage stage) {
     TableStage.Bound b = bound(stage);
     long upTo = stage.lastSeq();
@@ -707,24 +742,108 @@ public final class DefaultStager implements Stager {
     long rows = 0;
     List<DataFile> files = new ArrayList<>();
     TableSnapshot snapshot = null;
-    while (true) {
-      TableStage.Range range = stage.next(stage.limits.maxRows(), stage.limits.maxBytes(), upTo);
-      if (range == null) {
-        break;
+    ArrayDeque<Ahead> ahead = new ArrayDeque<>();
+    try {
+      while (true) {
+        TableStage.Range range;
+        List<DataFile> written = null;
+        if (!ahead.isEmpty()) {
+          Ahead a = ahead.pollFirst();
+          range = a.range();
+          written = awaitAhead(stage, a);
+        } else {
+          range = stage.next(stage.limits.maxRows(), stage.limits.maxBytes(), upTo);
+          if (range == null) {
+            break;
+          }
+        }
+        if (!range.retry()) {
+          encodeAhead(stage, b, ahead, range.last(), upTo);
+        }
+        FlushResult r = flushRange(stage, b, range, written);
+        batches += r.batches();
+        rows += r.rows();
+        files.addAll(r.files());
+        snapshot = r.snapshot() != null ? r.snapshot() : snapshot;
+        if (range.last() >= upTo) {
+          break;
+        }
       }
-      FlushResult r = flushRange(stage, b, range);
-      batches += r.batches();
-      rows += r.rows();
-      files.addAll(r.files());
-      snapshot = r.snapshot() != null ? r.snapshot() : snapshot;
-      if (range.last() >= upTo) {
-        break;
-      }
+    } finally {
+      discardAhead(stage, ahead);
     }
     return new FlushResult(stage.id, batches, rows, files, snapshot);
   }
 
-  private FlushResult flushRange(TableStage stage, TableStage.Bound b, TableStage.Range range) {
+  /** Hands the fresh ranges after {@code after} (up to {@code upTo}) to encoder threads, {@link #ENCODE_AHEAD} deep. */
+  private void encodeAhead(TableStage stage, TableStage.Bound b, ArrayDeque<Ahead> ahead, long after, long upTo) {
+    long last = ahead.isEmpty() ? after : ahead.peekLast().range().last();
+    while (ahead.size() < ENCODE_AHEAD && last < upTo && !encoders.isShutdown()) {
+      TableStage.Range next = stage.nextAfter(last, stage.limits.maxRows(), stage.limits.maxBytes(), upTo);
+      if (next == null) {
+        return;
+      }
+      // Whoever claims the range first writes it: the encoder when it starts, or the flushing thread when it
+      // reaches a range the encoder has not started (FutureTask.cancel cannot tell "not started" from "running").
+      AtomicBoolean claimed = new AtomicBoolean();
+      FutureTask<List<DataFile>> task = new FutureTask<>(
+          () -> claimed.compareAndSet(false, true) ? writeFiles(stage, b, next) : null);
+      try {
+        encoders.execute(task);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        return;
+      }
+      ahead.addLast(new Ahead(next, task, claimed));
+      last = next.last();
+    }
+  }
+
+  /**
+   * The files written ahead for {@code a}, or {@code null} if this thread should write them itself: the encoder
+   * had not started (another table's flush kept it busy), or its write failed (the inline write retries it once
+   * and fails the range the usual way if that fails too).
+   */
+  private List<DataFile> awaitAhead(TableStage stage, Ahead a) {
+    if (a.claimed().compareAndSet(false, true)) {
+      return null;
+    }
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return a.files().get();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } catch (ExecutionException e) {
+      LOG.debug("Writing the files of {} records {}-{} ahead failed; writing them again in the flushing thread",
+          stage.id, a.range().first(), a.range().last(), e);
+      return null;
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Cancels the ranges written ahead that will not be committed now and deletes their files. */
+  private void discardAhead(TableStage stage, ArrayDeque<Ahead> ahead) {
+    while (!ahead.isEmpty()) {
+      List<DataFile> files = awaitAhead(stage, ahead.pollFirst());
+      if (files != null) {
+        deleteQuietly(files, stage.id);
+      }
+    }
+  }
+
+  /**
+   * Writes (unless {@code written} holds its files already) and commits one range.
+   *
+   * @param written files an encoder wrote for this fresh range, not yet offered to any commit; or {@code null}
+   */
+  private FlushResult flushRange(TableStage stage, TableStage.Bound b, TableStage.Range range,
+      List<DataFile> written) {
     StagingMeters m = metersOf(stage);
     long start = System.nanoTime();
     String key = commitKeyPrefix + range.first() + "-" + range.last();
@@ -752,7 +871,8 @@ public final class DefaultStager implements Stager {
             + "committed; nothing is left to flush for them", stage.id, range.first(), range.last());
       } else if (snapshot == null) {
         if (files == null) {
-          files = writeFiles(stage, b, range);
+          files = written != null ? written : writeFiles(stage, b, range);
+          written = null;
         }
         stage.spool.writeIntent(range.first(), range.last());
         offered = true;
@@ -767,7 +887,14 @@ public final class DefaultStager implements Stager {
       return new FlushResult(stage.id, batches, rows, snapshot != null && files == null ? List.of() : out, snapshot);
     } catch (RuntimeException | Error e) {
       // Files offered to a commit whose outcome is unknown are kept: the retry reuses them under the same key.
+      // Files never offered are deleted now rather than left to the orphan sweep.
       stage.failed(range, offered ? files : null);
+      if (!offered && files != null) {
+        deleteQuietly(files, stage.id);
+      }
+      if (written != null) {
+        deleteQuietly(written, stage.id);
+      }
       m.failure(System.nanoTime() - start, batches, rows);
       LOG.warn("Flush of {} failed ({} batches, {} rows, commit key {}); the batches stay staged and the next flush "
           + "retries them with the same key", stage.id, batches, rows, key, e);
@@ -941,6 +1068,7 @@ public final class DefaultStager implements Stager {
             stage.spool.dir, e);
       }
     }
+    encoders.shutdown();
     sync.close();
     for (TableStage stage : tables.values()) {
       stage.spool.close();
@@ -970,6 +1098,7 @@ public final class DefaultStager implements Stager {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    encoders.shutdownNow();
     sync.close();
     tables.values().forEach(s -> s.spool.close());
     spool.close();

@@ -441,6 +441,40 @@ class DurableSpoolTest {
   }
 
   @Test
+  void rangesWrittenAheadOfAFailedCommitAreDeletedAndEveryRangeCommitsOnceOnRetry() {
+    DefaultStager first = open(inline());
+    for (int i = 0; i < 10; i++) {
+      first.append(LOGS, batch(4));
+    }
+    crash(first);
+    LifecycleConfig.Staging small = new LifecycleConfig.Staging(8, 1L << 40, Duration.ofDays(1), Map.of())
+        .withDirectory(spoolDir).withDurability(Durability.GROUP, false);
+    catalog.failNextAppends(1, DelegatingCatalog.Failure.BEFORE_COMMIT);
+
+    DefaultStager second = open(small);
+
+    assertThat(second.stagedRows(LOGS)).isEqualTo(40);
+    assertThat(catalog.loadTable(LOGS).snapshots()).isEmpty();
+    // Only the failed range's own file is left (its commit's outcome is unknown: the retry reuses it under the
+    // same key); the four ranges written ahead of it were deleted.
+    assertThat(parquetKeys()).hasSize(1);
+    second.flushAll();
+    assertThat(catalog.loadTable(LOGS).snapshots()).hasSize(5);
+    assertThat(committedRows(LOGS)).hasSize(40).doesNotHaveDuplicates();
+    List<String> live = new ArrayList<>();
+    for (DataFile f : catalog.loadTable(LOGS).liveFiles()) {
+      live.add(local.keyOf(f.location()).orElseThrow());
+    }
+    assertThat(parquetKeys()).containsExactlyInAnyOrderElementsOf(live);
+  }
+
+  List<String> parquetKeys() {
+    try (Stream<dev.lakelifecycle.api.storage.ObjectInfo> s = local.list("")) {
+      return s.map(dev.lakelifecycle.api.storage.ObjectInfo::key).filter(k -> k.endsWith(".parquet")).toList();
+    }
+  }
+
+  @Test
   void secondStagerOnTheSameSpoolIsRefused() {
     open(inline());
     assertThatThrownBy(() -> open(inline()))
