@@ -32,8 +32,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -954,33 +954,53 @@ public final class DefaultStager implements Stager {
     }
   }
 
-  /** The rows of {@code batch} by partition bucket, as slices; a batch wholly inside one bucket is sliced whole. */
+  /**
+   * The rows of {@code batch} by partition bucket, in bucket order, as slices; a batch wholly inside one bucket is
+   * sliced whole. Buckets are looked up in a small array (a batch spans few of them), so no value is boxed per row.
+   */
   private static Map<Long, RowSlice> partition(RecordBatch batch, int pc, long unit) {
     int n = batch.rowCount();
-    long[] buckets = new long[n];
-    boolean uniform = true;
+    int[] bucketOf = new int[n];
+    long[] buckets = new long[4];
+    int[] counts = new int[4];
+    int distinct = 0;
+    int last = -1;
     for (int r = 0; r < n; r++) {
-      buckets[r] = Math.floorDiv(batch.getLong(pc, r), unit);
-      uniform &= buckets[r] == buckets[0];
+      long bucket = Math.floorDiv(batch.getLong(pc, r), unit);
+      int i = last >= 0 && buckets[last] == bucket ? last : -1;
+      for (int j = 0; i < 0 && j < distinct; j++) {
+        if (buckets[j] == bucket) {
+          i = j;
+        }
+      }
+      if (i < 0) {
+        if (distinct == buckets.length) {
+          buckets = Arrays.copyOf(buckets, distinct * 2);
+          counts = Arrays.copyOf(counts, distinct * 2);
+        }
+        i = distinct++;
+        buckets[i] = bucket;
+      }
+      counts[i]++;
+      bucketOf[r] = i;
+      last = i;
     }
-    if (uniform) {
+    if (distinct == 1) {
       return Map.of(buckets[0], RowSlice.all(batch));
     }
-    Map<Long, int[]> counts = new HashMap<>();
-    for (long bucket : buckets) {
-      counts.computeIfAbsent(bucket, k -> new int[1])[0]++;
+    int[][] rows = new int[distinct][];
+    for (int i = 0; i < distinct; i++) {
+      rows[i] = new int[counts[i]];
+      counts[i] = 0;
     }
-    Map<Long, int[]> rows = new HashMap<>();
-    Map<Long, int[]> fill = new HashMap<>();
-    counts.forEach((bucket, count) -> {
-      rows.put(bucket, new int[count[0]]);
-      fill.put(bucket, new int[1]);
-    });
     for (int r = 0; r < n; r++) {
-      rows.get(buckets[r])[fill.get(buckets[r])[0]++] = r;
+      int i = bucketOf[r];
+      rows[i][counts[i]++] = r;
     }
     Map<Long, RowSlice> out = new TreeMap<>();
-    rows.forEach((bucket, positions) -> out.put(bucket, RowSlice.of(batch, positions)));
+    for (int i = 0; i < distinct; i++) {
+      out.put(buckets[i], RowSlice.of(batch, rows[i]));
+    }
     return out;
   }
 

@@ -30,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * deleted once every record in it is at or below the watermark.
  *
  * <p>Thread-safety: {@link #append} and the segment bookkeeping are guarded by this object's monitor; reads of
- * records already written use positional reads and need no lock.
+ * records already written use positional reads and need no lock. The state file is written under a lock of its
+ * own and outside the monitor, so an append never waits for a flush's state-file fsyncs (the flush of a table is
+ * the only writer of its state, serialised by the stager).
  */
 final class TableSpool {
   private static final Logger LOG = LoggerFactory.getLogger(TableSpool.class);
@@ -73,7 +75,9 @@ final class TableSpool {
   private final List<Segment> segments = new ArrayList<>();
   private Segment active;
   private long nextSeq = 1;
-  private State state = new State(0, -1, -1);
+  private volatile State state = new State(0, -1, -1);
+  /** Serialises state-file writes; never held together with this object's monitor while waiting for the disk. */
+  private final Object stateLock = new Object();
 
   TableSpool(TableId id, Path dir, long segmentBytes) {
     this.id = id;
@@ -291,17 +295,20 @@ final class TableSpool {
    */
   byte[] read(Entry e) {
     int len = e.frameBytes() - SpoolCodec.FRAME_HEADER;
-    byte[] frame = new byte[e.frameBytes()];
+    ByteBuffer header = ByteBuffer.allocate(SpoolCodec.FRAME_HEADER);
+    byte[] payload = new byte[len];
     try {
       FileChannel ch;
       synchronized (this) {
         ch = e.segment().channel;
       }
       if (ch != null && ch.isOpen()) {
-        readFully(ch, ByteBuffer.wrap(frame), e.offset());
+        readFully(ch, header, e.offset());
+        readFully(ch, ByteBuffer.wrap(payload), e.offset() + SpoolCodec.FRAME_HEADER);
       } else {
         try (FileChannel r = FileChannel.open(e.segment().path, StandardOpenOption.READ)) {
-          readFully(r, ByteBuffer.wrap(frame), e.offset());
+          readFully(r, header, e.offset());
+          readFully(r, ByteBuffer.wrap(payload), e.offset() + SpoolCodec.FRAME_HEADER);
         }
       }
     } catch (IOException | RuntimeException ex) {
@@ -309,47 +316,57 @@ final class TableSpool {
           "Cannot read staged record %d of %s from %s: %s (check the staging directory's disk)", e.seq(), id,
           e.segment().path, ex), ex);
     }
-    if (SpoolCodec.crc(frame, SpoolCodec.FRAME_HEADER, len) != SpoolCodec.i32(frame, 8)) {
+    if (SpoolCodec.crc(payload, 0, len) != SpoolCodec.i32(header.array(), 8)) {
       throw new StorageException(String.format(Locale.ROOT,
           "Staged record %d of %s in %s no longer matches its checksum (the disk changed it); the flush stops "
               + "here and keeps the records staged: move the segment aside to skip it", e.seq(), id,
           e.segment().path));
     }
-    byte[] payload = new byte[len];
-    System.arraycopy(frame, SpoolCodec.FRAME_HEADER, payload, 0, len);
     return payload;
   }
 
-  synchronized State state() {
+  State state() {
     return state;
   }
 
   /** Records the range of the flush about to commit, durably, before the commit. */
-  synchronized void writeIntent(long first, long last) {
-    writeState(new State(state.watermark(), first, last));
+  void writeIntent(long first, long last) {
+    synchronized (stateLock) {
+      writeState(new State(state.watermark(), first, last));
+    }
   }
 
   /**
    * Records that everything up to {@code last} is committed, and deletes the segments that holds only such
    * records (closing the active one first if it is wholly committed).
    */
-  synchronized void committed(long last) {
-    writeState(new State(Math.max(state.watermark(), last), -1, -1));
-    long w = state.watermark();
+  void committed(long last) {
+    long w;
+    synchronized (stateLock) {
+      writeState(new State(Math.max(state.watermark(), last), -1, -1));
+      w = state.watermark();
+    }
+    List<Segment> drop = new ArrayList<>();
     try {
-      if (active != null && active.lastSeq <= w && active.size > 0) {
-        closeActive();
-      }
-      List<Segment> keep = new ArrayList<>();
-      for (Segment s : segments) {
-        if (s != active && s.lastSeq <= w) {
-          Files.deleteIfExists(s.path);
-        } else {
-          keep.add(s);
+      synchronized (this) {
+        if (active != null && active.lastSeq <= w && active.size > 0) {
+          closeActive();
         }
+        List<Segment> keep = new ArrayList<>();
+        for (Segment s : segments) {
+          if (s != active && s.lastSeq <= w) {
+            drop.add(s);
+          } else {
+            keep.add(s);
+          }
+        }
+        segments.clear();
+        segments.addAll(keep);
       }
-      segments.clear();
-      segments.addAll(keep);
+      // Deleted outside the monitor: appends to the active segment need not wait for the file system.
+      for (Segment s : drop) {
+        Files.deleteIfExists(s.path);
+      }
     } catch (IOException e) {
       // Harmless for correctness: recovery skips records at or below the watermark and deletes them then.
       LOG.warn("Could not delete committed staging segments of {} in {}; they are removed at the next start", id,
@@ -359,7 +376,8 @@ final class TableSpool {
 
   /** Whether no segment holds an uncommitted record. */
   synchronized boolean isEmpty() {
-    return segments.stream().allMatch(s -> s.lastSeq <= state.watermark());
+    long w = state.watermark();
+    return segments.stream().allMatch(s -> s.lastSeq <= w);
   }
 
   /** Bytes of the segment files on disk. */
