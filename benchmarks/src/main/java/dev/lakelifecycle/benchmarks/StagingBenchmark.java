@@ -9,6 +9,8 @@ import dev.lakelifecycle.api.TableSchema;
 import dev.lakelifecycle.core.ArrowBatch;
 import dev.lakelifecycle.core.Lifecycle;
 import dev.lakelifecycle.core.LifecycleConfig;
+import dev.lakelifecycle.core.internal.parquet.BatchParquetWriter;
+import dev.lakelifecycle.core.internal.parquet.RowSlice;
 import dev.lakelifecycle.core.internal.parquet.WriterDefaults;
 import dev.lakelifecycle.core.internal.staging.SpoolSizes;
 import java.io.IOException;
@@ -72,6 +74,8 @@ import org.duckdb.DuckDBConnection;
  *       {@code flushAll()}); the input batches are built before the clock starts for every contender;</li>
  *   <li><b>parquet-java</b>: {@code ExampleParquetWriter} writing the same rows straight into one local file, same
  *       codec and page settings, no durability;</li>
+ *   <li><b>BatchParquetWriter</b>: the library's writer (the one a flush uses) writing the Arrow batches straight
+ *       into one file, no spool: shows the writer itself against parquet-java's example writer;</li>
  *   <li><b>DuckDB</b>: an in-memory database, {@code Appender} then {@code COPY ... TO} Parquet (zstd).</li>
  * </ul>
  *
@@ -142,6 +146,7 @@ public final class StagingBenchmark {
     Result ours = stager(work.resolve("lake"), arrow, nBatches, threads);
     long gcArrow = gcMillis() - gcBefore;
     Result rowsApi = stager(work.resolve("lake-rows"), rowInput, nBatches, threads);
+    double direct = batchWriter(work.resolve("direct"), arrow, nBatches);
     double pjAfter = parquetJava(work.resolve("plain.parquet"), batches, nBatches);
     double pj = (pjBefore + pjAfter) / 2;
     double duck = duckdb(work.resolve("duck.parquet"), batches, nBatches);
@@ -162,6 +167,8 @@ public final class StagingBenchmark {
     }
     System.out.printf(Locale.ROOT, "parquet-java ExampleParquetWriter, one file, no durability: %,.0f rows/s, %.1f MB/s "
         + "(%,.0f before the stager runs, %,.0f after)%n", pj, pj * rawMb, pjBefore, pjAfter);
+    System.out.printf(Locale.ROOT, "BatchParquetWriter, Arrow input, one file, no spool: %,.0f rows/s (%.2f x "
+        + "parquet-java)%n", direct, direct / pj);
     System.out.printf(Locale.ROOT, "DuckDB Appender + COPY TO parquet (in-memory db): %,.0f rows/s, %.1f MB/s%n", duck,
         duck * rawMb);
     System.out.printf(Locale.ROOT, "ratios (Arrow input): end-to-end / parquet-java %.2f; end-to-end / DuckDB %.2f; "
@@ -274,6 +281,22 @@ public final class StagingBenchmark {
           latencies[(int) (nBatches * 0.50)] / 1e6, latencies[(int) Math.min(nBatches - 1, nBatches * 0.99)] / 1e6,
           latencies[(int) nBatches - 1] / 1e6, nBatches * BATCH / (committed / 1e9), files.size(),
           files.stream().mapToLong(DataFile::sizeBytes).sum());
+    } finally {
+      deleteTree(dir);
+    }
+  }
+
+  static double batchWriter(Path dir, List<RecordBatch> batches, long nBatches) throws IOException {
+    Files.createDirectories(dir);
+    try (dev.lakelifecycle.core.storage.LocalObjectStore store = new dev.lakelifecycle.core.storage.LocalObjectStore(dir)) {
+      BatchParquetWriter writer = new BatchParquetWriter(store, "bench", java.time.Clock.systemUTC());
+      long start = System.nanoTime();
+      BatchParquetWriter.FileWriter w = writer.open("direct.parquet", SCHEMA, "all");
+      for (long i = 0; i < nBatches; i++) {
+        w.write(RowSlice.all(batches.get((int) (i % batches.size()))));
+      }
+      w.finish();
+      return nBatches * BATCH / ((System.nanoTime() - start) / 1e9);
     } finally {
       deleteTree(dir);
     }

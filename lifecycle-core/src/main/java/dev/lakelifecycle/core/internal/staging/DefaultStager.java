@@ -91,7 +91,10 @@ import org.slf4j.LoggerFactory;
  * retried after an exponential backoff with jitter ({@link RetryBackoff}). With background flushing off, the
  * appending thread flushes before its {@code append} returns (a failure of that flush does not fail the append).
  * A flush streams records from disk in ranges of at most the table's {@code max_rows}/{@code max_bytes}, so the
- * heap it needs is bounded by configuration, not by the backlog. For each range it writes
+ * heap it needs is bounded by configuration, not by the backlog: while one range is written and committed, the
+ * next {@link #ENCODE_AHEAD} ranges (cores - 1, 1 to 3) have their files written by encoder threads, so at most
+ * {@code 1 + ENCODE_AHEAD} ranges' open row groups are held at once, and a backlog is encoded on every core.
+ * Ranges still commit one at a time in sequence order. For each range it writes
  * {@code <table>/data/<partition>/<writerId>-<uuid>.parquet} per partition touched, records the range as the
  * spool's flush intent, and commits all files with one {@code commitAppend} keyed
  * {@code <spool name>-<spool id>-<first seq>-<last seq>}: a key derived from the records alone, so it is the same
