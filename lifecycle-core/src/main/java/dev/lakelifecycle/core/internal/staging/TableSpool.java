@@ -29,6 +29,12 @@ import org.slf4j.LoggerFactory;
  * before that flush commits, so that after a crash the range and its commit key are known again. A segment is
  * deleted once every record in it is at or below the watermark.
  *
+ * <p>The active segment is extended with zeros {@link #PREALLOCATE} bytes at a time ahead of the records written
+ * into it, so that forcing a record is a data-only {@code fdatasync}: no file-size change, hence (on ext4, XFS)
+ * no journal commit that would also wait for other files' dirty data, such as the Parquet files a flush is
+ * writing. A closed segment is truncated to its records; recovery cuts off a zero tail (preallocated space, not a
+ * torn record) without counting it.
+ *
  * <p>Thread-safety: {@link #append} and the segment bookkeeping are guarded by this object's monitor; reads of
  * records already written use positional reads and need no lock. The state file is written under a lock of its
  * own and outside the monitor, so an append never waits for a flush's state-file fsyncs (the flush of a table is
@@ -38,14 +44,19 @@ final class TableSpool {
   private static final Logger LOG = LoggerFactory.getLogger(TableSpool.class);
   private static final String SEGMENT_SUFFIX = ".seg";
   private static final String STATE = "state";
+  /** Bytes of zeros the active segment is extended by ahead of its records. */
+  static final int PREALLOCATE = 4 << 20;
+  private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
 
   /** One segment file. */
   static final class Segment {
     final Path path;
     final long firstSeq;
     FileChannel channel;
-    /** Bytes written (guarded by the spool's monitor). */
+    /** Bytes of records written (guarded by the spool's monitor). */
     long size;
+    /** Length of the file: {@link #size} plus zeros written ahead (guarded by the spool's monitor). */
+    long allocated;
     /** Sequence number of the last record written, or firstSeq - 1 if none. */
     long lastSeq;
     /** Bytes known to be on disk (written by the sync thread or a batch-durability append). */
@@ -141,6 +152,15 @@ final class TableSpool {
               }
             }
           }
+          if (bad != null && allZero(ch, pos, size)) {
+            // Space preallocated by a writer that stopped (a crash, or a close that could not truncate).
+            LOG.debug("Staging spool of {}: cutting off {} preallocated zero bytes of {} at byte {}", id, size - pos,
+                file, pos);
+            ch.truncate(pos);
+            ch.force(true);
+            size = pos;
+            break;
+          }
           if (bad != null) {
             torn++;
             tornBytes += size - pos;
@@ -170,6 +190,7 @@ final class TableSpool {
           seq++;
         }
         seg.size = size;
+        seg.allocated = size;
         seg.synced = size;
         seg.lastSeq = seq - 1;
         for (Entry e : entries) {
@@ -188,6 +209,24 @@ final class TableSpool {
     }
     nextSeq = Math.max(lastSeq, state.watermark()) + 1;
     return new ScanResult(records, torn, tornBytes);
+  }
+
+  /** Whether bytes {@code [from, to)} of {@code ch} are all zero. */
+  private static boolean allZero(FileChannel ch, long from, long to) throws IOException {
+    ByteBuffer b = ByteBuffer.allocate(1 << 16);
+    for (long pos = from; pos < to; ) {
+      b.clear();
+      b.limit((int) Math.min(b.capacity(), to - pos));
+      readFully(ch, b, pos);
+      byte[] a = b.array();
+      for (int i = 0, n = b.limit(); i < n; i++) {
+        if (a[i] != 0) {
+          return false;
+        }
+      }
+      pos += b.limit();
+    }
+    return true;
   }
 
   private static void readFully(FileChannel ch, ByteBuffer b, long pos) throws IOException {
@@ -213,6 +252,9 @@ final class TableSpool {
     long offset = seg.size;
     ByteBuffer b = ByteBuffer.wrap(frame, 0, length);
     try {
+      if (offset + length > seg.allocated) {
+        extend(seg, offset + length + PREALLOCATE);
+      }
       while (b.hasRemaining()) {
         seg.channel.write(b, offset + b.position());
       }
@@ -221,6 +263,7 @@ final class TableSpool {
       seg.failed = true;
       try {
         seg.channel.truncate(offset);
+        seg.allocated = offset;
       } catch (IOException te) {
         e.addSuppressed(te);
       }
@@ -234,6 +277,19 @@ final class TableSpool {
       seg.synced = seg.size;
     }
     return new Entry(seq, seg, offset, length, rows, stagedAtMillis);
+  }
+
+  /** Writes zeros from the end of {@code seg}'s file to {@code to}. */
+  private static void extend(Segment seg, long to) throws IOException {
+    long pos = seg.allocated;
+    while (pos < to) {
+      ByteBuffer z = ZEROS.duplicate();
+      z.limit((int) Math.min(z.capacity(), to - pos));
+      while (z.hasRemaining()) {
+        pos += seg.channel.write(z, pos);
+      }
+    }
+    seg.allocated = pos;
   }
 
   /** Closes the active segment (forcing it) and starts a new one at the next sequence number. */
@@ -256,6 +312,10 @@ final class TableSpool {
     Segment seg = active;
     active = null;
     if (!seg.failed) {
+      if (seg.allocated > seg.size) {
+        seg.channel.truncate(seg.size);
+        seg.allocated = seg.size;
+      }
       seg.channel.force(false);
       seg.synced = seg.size;
     }

@@ -228,6 +228,44 @@ class DurableSpoolTest {
   }
 
   @Test
+  void activeSegmentIsPreallocatedWithZerosAndTruncatedToItsRecordsWhenClosed() throws IOException {
+    DefaultStager first = open(inline());
+    RowBatch a = batch(3);
+    long frame = SpoolCodec.encode(a, 0).pos;
+    first.append(LOGS, a);
+
+    assertThat(Files.size(lastSegment())).isGreaterThanOrEqualTo(frame + TableSpool.PREALLOCATE);
+    crash(first);
+    assertThat(Files.size(lastSegment())).isEqualTo(frame);
+  }
+
+  @Test
+  void preallocatedZeroTailLeftByACrashIsCutOffWithoutCountingATornRecord() throws IOException {
+    DefaultStager first = open(inline());
+    RowBatch a = batch(3);
+    RowBatch b = batch(4);
+    first.append(LOGS, a);
+    first.append(LOGS, b);
+    crash(first);
+    Path seg = lastSegment();
+    long records = Files.size(seg);
+    // What a SIGKILL leaves: the records, then the zeros written ahead of them.
+    try (FileChannel ch = FileChannel.open(seg, StandardOpenOption.APPEND)) {
+      ch.write(java.nio.ByteBuffer.allocate(TableSpool.PREALLOCATE));
+    }
+    store.failWhere(FaultInjectingObjectStore.Operation.CREATE, k -> true);
+
+    DefaultStager second = open(inline());
+
+    assertThat(Files.size(seg)).isEqualTo(records);
+    assertThat(second.stagedRows(LOGS)).isEqualTo(7);
+    assertThat(counter("lifecycle.staging.torn.records", null, null)).isZero();
+    store.clearFaults();
+    second.flushAll();
+    assertThat(committedRows(LOGS)).isEqualTo(DefaultStagerTest.rowsOf(a, b));
+  }
+
+  @Test
   void garbledLastRecordFailsItsChecksumAndIsCutOff() throws IOException {
     DefaultStager first = open(inline());
     RowBatch a = batch(3);
