@@ -50,13 +50,17 @@ import javax.management.openmbean.CompositeData;
  *       checks that exactly the orphans are gone.</li>
  *   <li><b>hashset</b>: the peer: every referenced key into a {@code HashSet<String>}, then the listing
  *       streamed against it ({@code !set.contains(key) && old}), in a child JVM with {@code -Xmx4g}.</li>
+ *   <li><b>lake-only</b>: what the synthetic lake costs every side: the references streamed once and the
+ *       listing once, nothing else (no sweep at all).</li>
  *   <li><b>hashset-delete</b>: the peer deleting its orphans in batches of 1000 (no checkpoints, no
  *       revalidation), {@code -Xmx4g}.</li>
  * </ul>
  * Each side runs alone (one after the other) in its own JVM. <b>Objects classified per second</b> is the
  * number of listed objects divided by the wall time of the whole sweep: building the valid set (twice with
  * revalidation), listing, classifying, revalidating, and for the deleting sides the deletes and checkpoints;
- * only generating the synthetic lake is outside the clock. Each side also reports the peak heap use summed
+ * only generating the synthetic lake is outside the clock. Each side also reports the CPU seconds its JVM used
+ * meanwhile (all threads, GC and JIT included: on a loaded machine wall time stretches, CPU time much less),
+ * the peak heap use summed
  * over heap memory pools (MemoryPoolMXBean peak usage, which includes uncollected garbage and grows towards
  * -Xmx), and the largest heap use right after a garbage collection (close to the peak live heap). The speed
  * ratio compares a dry side with {@code hashset} and a deleting side with {@code hashset-delete}. The load
@@ -68,7 +72,7 @@ import javax.management.openmbean.CompositeData;
  * java -cp benchmarks/target/classes:lifecycle-core/target/classes:lifecycle-api/target/classes:$(tr ':' '\n' &lt; /tmp/bench.cp \
     | grep -v dev/lakelifecycle | paste -sd:) dev.lakelifecycle.benchmarks.OrphanSweepBenchmark [objects [side,side...]]
  * </pre>
- * {@code objects} defaults to 10,000,000; the sides default to all five.
+ * {@code objects} defaults to 10,000,000; the sides default to all six.
  */
 public final class OrphanSweepBenchmark {
   private static final Instant NOW = Instant.parse("2026-02-01T00:00:00Z");
@@ -83,7 +87,7 @@ public final class OrphanSweepBenchmark {
     }
     long objects = args.length >= 1 ? Long.parseLong(args[0]) : 10_000_000L;
     List<String> sides = args.length >= 2 ? List.of(args[1].split(","))
-        : List.of("sweeper", "sweeper-no-revalidate", "sweeper-delete", "hashset", "hashset-delete");
+        : List.of("lake-only", "sweeper", "sweeper-no-revalidate", "sweeper-delete", "hashset", "hashset-delete");
     System.out.printf(Locale.ROOT, "Orphan sweep benchmark: %,d listed objects, %,d referenced; %d CPUs; load %.2f%n",
         objects, (objects + 1) / 2, Runtime.getRuntime().availableProcessors(),
         ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
@@ -92,16 +96,16 @@ public final class OrphanSweepBenchmark {
       results.put(side, run(side, objects, side.startsWith("hashset") ? "-Xmx4g" : "-Xmx256m"));
     }
     System.out.println();
-    System.out.printf(Locale.ROOT, "%-24s %10s %16s %14s %14s %10s %10s%n", "side", "seconds", "objects/s",
-        "peak heap MB", "live-after-GC", "speed x", "live /");
+    System.out.printf(Locale.ROOT, "%-24s %10s %16s %10s %14s %14s %10s %10s%n", "side", "seconds", "objects/s",
+        "CPU s", "peak heap MB", "live-after-GC", "speed x", "live /");
     for (Map.Entry<String, Map<String, String>> e : results.entrySet()) {
       Map<String, String> r = e.getValue();
       double secs = Double.parseDouble(r.get("seconds"));
       double heap = Double.parseDouble(r.get("peakHeapMB"));
       double live = Double.parseDouble(r.get("liveAfterGcMB"));
       Map<String, String> peer = results.get(e.getKey().endsWith("-delete") ? "hashset-delete" : "hashset");
-      System.out.printf(Locale.ROOT, "%-24s %10.2f %,16.0f %14.1f %14.1f %10s %10s   orphans=%s deleted=%s%n",
-          e.getKey(), secs, objects / secs, heap, live,
+      System.out.printf(Locale.ROOT, "%-24s %10.2f %,16.0f %10.2f %14.1f %14.1f %10s %10s   orphans=%s deleted=%s%n",
+          e.getKey(), secs, objects / secs, Double.parseDouble(r.get("cpuSeconds")), heap, live,
           peer == null ? "-" : String.format(Locale.ROOT, "%.2f", Double.parseDouble(peer.get("seconds")) / secs),
           peer == null ? "-" : String.format(Locale.ROOT, "%.2f", Double.parseDouble(peer.get("liveAfterGcMB")) / live),
           r.get("orphans"), r.get("deleted"));
@@ -113,13 +117,16 @@ public final class OrphanSweepBenchmark {
   private static Map<String, String> run(String side, long objects, String xmx) throws IOException, InterruptedException {
     String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
     List<String> cmd = new ArrayList<>(List.of(java, xmx, "-XX:+UseG1GC",
-        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"),
+        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+        "-Dorg.slf4j.simpleLogger.log.dev.lakelifecycle.core.internal.sweep.DefaultOrphanSweeper=info", "-cp", System.getProperty("java.class.path"),
         OrphanSweepBenchmark.class.getName(), "child", side, Long.toString(objects)));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     Map<String, String> result = new TreeMap<>();
     try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       for (String line = r.readLine(); line != null; line = r.readLine()) {
-        System.out.println("  [" + side + "] " + line);
+        if (!line.contains("Would delete")) { // the sweeper's dry-run INFO lines: 1000 per run
+          System.out.println("  [" + side + "] " + line);
+        }
         if (line.startsWith("RESULT ")) {
           for (String kv : line.substring(7).split(" ")) {
             String[] parts = kv.split("=", 2);
@@ -142,6 +149,9 @@ public final class OrphanSweepBenchmark {
       pool.resetPeakUsage();
     }
     AtomicLong liveAfterGc = watchLiveHeap();
+    com.sun.management.OperatingSystemMXBean os =
+        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    long cpuStarted = os.getProcessCpuTime();
     long started = System.nanoTime();
     long orphans = switch (side) {
       case "sweeper" -> sweep(lake, true, true);
@@ -149,9 +159,11 @@ public final class OrphanSweepBenchmark {
       case "sweeper-delete" -> sweep(lake, true, false);
       case "hashset" -> hashSetDifference(lake, false);
       case "hashset-delete" -> hashSetDifference(lake, true);
+      case "lake-only" -> lakeOnly(lake);
       default -> throw new IllegalArgumentException("unknown side " + side);
     };
     double seconds = (System.nanoTime() - started) / 1e9;
+    double cpuSeconds = (os.getProcessCpuTime() - cpuStarted) / 1e9;
     long peak = 0;
     for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
       if (pool.getType() == MemoryType.HEAP) {
@@ -168,8 +180,8 @@ public final class OrphanSweepBenchmark {
           + (deleting ? expected : 0));
     }
     System.out.printf(Locale.ROOT,
-        "RESULT seconds=%.3f peakHeapMB=%.1f liveAfterGcMB=%.1f orphans=%d deleted=%d deleteCalls=%d maxHeapMB=%d%n",
-        seconds, peak / 1048576.0, liveAfterGc.get() / 1048576.0, orphans, lake.deletedCount(), lake.deleteCalls(),
+        "RESULT seconds=%.3f cpuSeconds=%.3f peakHeapMB=%.1f liveAfterGcMB=%.1f orphans=%d deleted=%d deleteCalls=%d maxHeapMB=%d%n",
+        seconds, cpuSeconds, peak / 1048576.0, liveAfterGc.get() / 1048576.0, orphans, lake.deletedCount(), lake.deleteCalls(),
         Runtime.getRuntime().maxMemory() >> 20);
   }
 
@@ -211,6 +223,20 @@ public final class OrphanSweepBenchmark {
           + r.orphansIdentified() + " vs " + orphans.get());
     }
     return orphans.get();
+  }
+
+  /**
+   * The synthetic lake's own cost, which every side pays: the references streamed once, the listing once,
+   * nothing kept; returns the orphan count the listing implies.
+   */
+  private static long lakeOnly(SyntheticLake lake) {
+    AtomicLong referenced = new AtomicLong();
+    lake.catalog().loadTable(SyntheticLake.TABLE).forEachReferencedLocation(l -> referenced.addAndGet(l.length()));
+    long listed = 0;
+    for (Iterator<ObjectInfo> it = lake.listing(); it.hasNext(); ) {
+      listed += it.next().key().isEmpty() ? 0 : 1;
+    }
+    return referenced.get() > 0 ? listed - lake.referencedCount() : 0;
   }
 
   /**

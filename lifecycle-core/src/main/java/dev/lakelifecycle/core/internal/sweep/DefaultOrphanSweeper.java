@@ -313,14 +313,18 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
       try (CandidateLog candidates = new CandidateLog(config.spillDirectory())) {
         long scanned;
         long referenced;
+        long t0 = System.nanoTime();
+        long t1;
         // Phase 1: the valid set, fresh.
         try (SpillingKeySet valid = validSet(catalog.loadTable(table), "build the valid set", null)) {
           String startAfter = dryRun ? null : resumeKey();
+          t1 = System.nanoTime();
           // Phases 2 and 3: list the table's location and merge it against the valid set.
           SpillingKeySet.Probe probe = valid.probe();
           scanned = listCandidates(startAfter, probe, candidates);
           referenced = probe.drainAndCount();
         }
+        long t2 = System.nanoTime();
         candidates.startReading();
 
         // Phase 4: revalidate against a freshly loaded table, then delete.
@@ -335,21 +339,32 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
           // Only references that may name a candidate need sorting: stream the fresh valid set through a
           // Bloom filter of the candidates (no false negatives), keep the hits, merge them with the candidates.
           KeyFilter filter = new KeyFilter(candidates.count());
-          for (CandidateLog.Entry c = candidates.next(); c != null; c = candidates.next()) {
-            filter.add(c.key());
+          long[] hashes = new long[FilteredKeys.BATCH];
+          int n = 0;
+          while (candidates.advance()) {
+            hashes[n++] = KeyFilter.hash(candidates.keyBuffer(), 0, candidates.keyLength());
+            if (n == hashes.length) {
+              filter.addHashes(hashes, n);
+              n = 0;
+            }
           }
+          filter.addHashes(hashes, n);
           candidates.startReading();
           try (SpillingKeySet fresh = validSet(catalog.loadTable(table), "revalidate orphan candidates", filter)) {
             drain(candidates, fresh.probe(), outcome);
           }
         }
         meters.orphansIdentified.increment(outcome.orphans);
+        long t3 = System.nanoTime();
+        String timing = String.format(Locale.ROOT, "in %d ms (valid set %d ms, listing %d ms, revalidation and "
+            + "deletion %d ms)", (t3 - t0) / 1_000_000, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000,
+            (t3 - t2) / 1_000_000);
         if (dryRun) {
-          LOG.info("[DRY-RUN] Identified {} orphan files for tenant={} dataset={} table={} ({} objects scanned)",
-              outcome.orphans, table.tenant(), table.dataset(), table.table(), scanned);
+          LOG.info("[DRY-RUN] Identified {} orphan files for tenant={} dataset={} table={} ({} objects scanned) {}",
+              outcome.orphans, table.tenant(), table.dataset(), table.table(), scanned, timing);
         } else {
-          LOG.info("Swept {}: {} objects scanned, {} referenced, {} orphans, {} deleted ({} bytes), {} failed",
-              table, scanned, referenced, outcome.orphans, outcome.deleted, outcome.bytes, outcome.failures);
+          LOG.info("Swept {}: {} objects scanned, {} referenced, {} orphans, {} deleted ({} bytes), {} failed {}",
+              table, scanned, referenced, outcome.orphans, outcome.deleted, outcome.bytes, outcome.failures, timing);
         }
         return new SweepResult(table, dryRun, scanned, referenced, outcome.orphans, outcome.sample,
             outcome.deleted, outcome.bytes, outcome.failures, outcome.failedSample, prefixMismatches);
@@ -359,22 +374,34 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
     private long listCandidates(String startAfter, SpillingKeySet.Probe valid, CandidateLog candidates) {
       Instant cutoff = now.minus(gracePeriod);
       long scanned = 0;
-      byte[] previous = startAfter == null ? null : startAfter.getBytes(StandardCharsets.UTF_8);
+      // Two reusable buffers, the current key's and the previous one's: no array per listed key.
+      byte[] bytes = new byte[256];
+      byte[] previous = new byte[256];
+      int previousLength = -1;
       String previousKey = startAfter;
+      if (startAfter != null) {
+        previous = SpillIo.fit(previous, startAfter);
+        previousLength = SpillIo.encode(startAfter, previous);
+      }
       try (Stream<ObjectInfo> listing = store.list(prefix, startAfter)) {
         Iterator<ObjectInfo> it = listing.iterator();
         while (it.hasNext()) {
           ObjectInfo info = it.next();
           String key = info.key();
-          byte[] bytes = key.getBytes(StandardCharsets.UTF_8);
-          checkListed(key, bytes, previousKey, previous);
+          bytes = SpillIo.fit(bytes, key);
+          int length = SpillIo.encode(key, bytes);
+          checkListed(key, bytes, length, previousKey, previous, previousLength);
+          byte[] swap = previous;
           previous = bytes;
+          bytes = swap;
+          previousLength = length;
           previousKey = key;
           scanned++;
-          if (valid.containsAdvancing(bytes) || !info.lastModified().isBefore(cutoff) || isExempt(key)) {
+          if (valid.containsAdvancing(previous, 0, length) || !info.lastModified().isBefore(cutoff)
+              || isExempt(key)) {
             continue;
           }
-          candidates.add(bytes, info.size(), info.lastModified());
+          candidates.add(previous, length, info.size(), info.lastModified());
         }
       } finally {
         meters.filesScanned.increment(scanned);
@@ -384,43 +411,45 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
 
     /** Streams the candidates not referenced by {@code fresh} (all of them when null) to the outcome. */
     private void drain(CandidateLog candidates, SpillingKeySet.Probe fresh, Outcome outcome) {
-      for (CandidateLog.Entry c = candidates.next(); c != null; c = candidates.next()) {
-        if (fresh != null && fresh.containsAdvancing(c.key())) {
-          LOG.info("Revalidation: file now referenced, keeping {}", store.location(key(c)));
+      while (candidates.advance()) {
+        if (fresh != null && fresh.containsAdvancing(candidates.keyBuffer(), 0, candidates.keyLength())) {
+          LOG.info("Revalidation: file now referenced, keeping {}", store.location(key(candidates)));
           continue;
         }
-        orphan(c, outcome);
+        orphan(candidates, outcome);
       }
       finishDeleting(outcome);
     }
 
-    private void orphan(CandidateLog.Entry c, Outcome outcome) {
+    private void orphan(CandidateLog c, Outcome outcome) {
       String key = key(c);
       String location = store.location(key);
+      long size = c.size();
+      Instant lastModified = c.lastModified();
       outcome.orphans++;
       if (outcome.sample.size() < SweepResult.SAMPLE_LIMIT) {
         outcome.sample.add(location);
       }
-      notify(() -> listener.orphan(location, c.size(), c.lastModified()));
+      notify(() -> listener.orphan(location, size, lastModified));
       if (dryRun) {
         if (outcome.orphans <= SweepResult.SAMPLE_LIMIT) {
-          LOG.info("[DRY-RUN] Would delete: {} (age={})", location, formatAge(Duration.between(c.lastModified(), now)));
-        } else {
-          LOG.debug("[DRY-RUN] Would delete: {} (age={})", location, formatAge(Duration.between(c.lastModified(), now)));
+          LOG.info("[DRY-RUN] Would delete: {} (age={})", location, formatAge(Duration.between(lastModified, now)));
+        } else if (LOG.isDebugEnabled()) {
+          LOG.debug("[DRY-RUN] Would delete: {} (age={})", location, formatAge(Duration.between(lastModified, now)));
         }
         return;
       }
       if (outcome.batch.isEmpty() && outcome.batchesDone < 0) {
         startDeleting(outcome);
       }
-      outcome.batch.put(key, c.size());
+      outcome.batch.put(key, size);
       if (outcome.batch.size() >= batchSize) {
         deleteBatch(outcome);
       }
     }
 
-    private String key(CandidateLog.Entry c) {
-      return new String(c.key(), StandardCharsets.UTF_8);
+    private String key(CandidateLog c) {
+      return new String(c.keyBuffer(), 0, c.keyLength(), StandardCharsets.UTF_8);
     }
 
     private void notify(Runnable call) {
@@ -442,16 +471,15 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
       SpillingKeySet keys = new SpillingKeySet(config.spillDirectory(), runBytes);
       try {
         checkTableLocation(loaded, purpose);
-        Resolution r = new Resolution(only == null ? keys::add : key -> {
-          byte[] bytes = key.getBytes(StandardCharsets.UTF_8);
-          if (only.mightContain(bytes)) {
-            keys.add(bytes);
-          }
-        });
+        FilteredKeys filtered = only == null ? null : new FilteredKeys(only, keys);
+        Resolution r = new Resolution(only == null ? keys::add : filtered);
         loaded.forEachReferencedLocation(r::reference);
         long fromCatalog = r.counted;
         for (String location : pendingCompactionOutputs(purpose)) {
           r.reference(location);
+        }
+        if (filtered != null) {
+          filtered.flush();
         }
         r.check(purpose);
         if (fromCatalog == 0 && (loaded.currentSnapshot().isPresent() || !loaded.snapshots().isEmpty()
@@ -468,6 +496,48 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
       } catch (RuntimeException e) {
         keys.close();
         throw e;
+      }
+    }
+
+    /**
+     * Adds to a key set only the keys a filter admits, in batches: the keys of a batch are hashed first and
+     * probed after, so the probes' cache misses overlap. {@link #flush()} before reading the set.
+     */
+    private static final class FilteredKeys implements Consumer<String> {
+      static final int BATCH = 256;
+      private final KeyFilter filter;
+      private final SpillingKeySet keys;
+      private final long[] hashes = new long[BATCH];
+      private final int[] ends = new int[BATCH];
+      private byte[] bytes = new byte[BATCH * 128];
+      private int n;
+
+      FilteredKeys(KeyFilter filter, SpillingKeySet keys) {
+        this.filter = filter;
+        this.keys = keys;
+      }
+
+      @Override
+      public void accept(String key) {
+        byte[] encoded = key.getBytes(StandardCharsets.UTF_8);
+        int start = n == 0 ? 0 : ends[n - 1];
+        bytes = SpillIo.grow(bytes, start + encoded.length);
+        System.arraycopy(encoded, 0, bytes, start, encoded.length);
+        hashes[n] = KeyFilter.hash(encoded, 0, encoded.length);
+        ends[n++] = start + encoded.length;
+        if (n == BATCH) {
+          flush();
+        }
+      }
+
+      void flush() {
+        for (int i = 0; i < n; i++) {
+          if (filter.mightContainHash(hashes[i])) {
+            int start = i == 0 ? 0 : ends[i - 1];
+            keys.add(bytes, start, ends[i] - start);
+          }
+        }
+        n = 0;
       }
     }
 
@@ -645,14 +715,15 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
       return outputs;
     }
 
-    private void checkListed(String key, byte[] bytes, String previousKey, byte[] previous) {
+    private void checkListed(String key, byte[] bytes, int length, String previousKey, byte[] previous,
+        int previousLength) {
       if (!key.startsWith(prefix)) {
         throw new StorageException(String.format(Locale.ROOT,
             "Cannot sweep %s: listing prefix %s returned key %s outside it; nothing was deleted (the store's "
                 + "list() is broken)", table, store.location(prefix), key));
       }
       // UTF-8 byte order is code point order, S3's listing order.
-      if (previous != null && Arrays.compareUnsigned(previous, bytes) >= 0) {
+      if (previousLength >= 0 && Arrays.compareUnsigned(previous, 0, previousLength, bytes, 0, length) >= 0) {
         throw new StorageException(String.format(Locale.ROOT,
             "Cannot sweep %s: listing of %s returned %s after %s, not in UTF-8 binary key order; nothing was "
                 + "deleted (the store's list() must return keys in ascending order, as S3 does)",
