@@ -103,7 +103,9 @@ public final class OrphanSweepBenchmark {
       double secs = Double.parseDouble(r.get("seconds"));
       double heap = Double.parseDouble(r.get("peakHeapMB"));
       double live = Double.parseDouble(r.get("liveAfterGcMB"));
-      Map<String, String> peer = results.get(e.getKey().endsWith("-delete") ? "hashset-delete" : "hashset");
+      // lake-only is no sweep: it has no peer; it says what the synthetic lake costs every side.
+      Map<String, String> peer = e.getKey().equals("lake-only") ? null
+          : results.get(e.getKey().endsWith("-delete") ? "hashset-delete" : "hashset");
       System.out.printf(Locale.ROOT, "%-24s %10.2f %,16.0f %10.2f %14.1f %14.1f %10s %10s   orphans=%s deleted=%s%n",
           e.getKey(), secs, objects / secs, Double.parseDouble(r.get("cpuSeconds")), heap, live,
           peer == null ? "-" : String.format(Locale.ROOT, "%.2f", Double.parseDouble(peer.get("seconds")) / secs),

@@ -73,7 +73,8 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Revalidation and deletion.</b> Unless {@code revalidate} is off, the table is loaded again and its
  *       valid set rebuilt (pending compactions included, every check repeated); a candidate referenced now
  *       (committed while the sweep ran) survives. The fresh references are streamed through a
- *       {@link KeyFilter} (Bloom filter) of the candidates, so only possible hits are sorted and merged. The rest, the orphans, stream in key order to the {@link SweepListener}, into a
+ *       {@link KeyFilter} (Bloom filter, no false negatives) of the candidates, so only possible hits are
+ *       sorted and merged. The rest, the orphans, stream in key order to the {@link SweepListener}, into a
  *       bounded sample, and (unless dry run) to {@link ObjectStore#delete} in batches of {@code batchSize}
  *       keys. A dry run logs {@code [DRY-RUN] Would delete: <location> (age=...)} at INFO for the first
  *       {@value SweepResult#SAMPLE_LIMIT} orphans and at DEBUG for the rest.
@@ -98,9 +99,12 @@ import org.slf4j.LoggerFactory;
  * compare-and-set race to a concurrent sweep of the same table is logged, never fatal. Safety never depends
  * on the checkpoint. Dry runs neither read nor write it.
  *
- * <p><b>Memory.</b> Working memory is about two run buffers ({@value #DEFAULT_RUN_BYTES} bytes of UTF-8
- * keys plus 8 bytes per key) and a bounded result, whatever the number of objects; disk use in
- * {@code sweep.spill_dir} is about a fifth of the valid set's key bytes plus the candidates.
+ * <p><b>Memory and threads.</b> Working memory is about two run buffers ({@value #DEFAULT_RUN_BYTES} bytes of
+ * UTF-8 keys plus 16 bytes per key for the index and the sort), the revalidation filter (10 bits per
+ * candidate, at most 32 MiB) and a bounded result, whatever the number of objects; disk use in
+ * {@code sweep.spill_dir} is about a fifth of the valid set's key bytes plus the candidates. A valid set that
+ * spills sorts and merges its runs on one background thread of its own (see {@link SpillingKeySet}), so a
+ * sweep uses up to two cores; the listing, the checks and every delete stay on the calling thread.
  *
  * <p><b>Metrics</b> (tags {@code tenant}, {@code dataset}, {@code table}): counters
  * {@code lifecycle.sweep.runs}, {@code .files.scanned}, {@code .orphans.identified}, {@code .files.deleted},
