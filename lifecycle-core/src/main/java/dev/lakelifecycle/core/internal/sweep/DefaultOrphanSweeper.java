@@ -562,10 +562,13 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
       void reference(String location) {
         Optional<String> key = store.keyOf(location);
         // A location spelled root + key names that raw key, whatever keyOf() makes of it (a lossy decoding
-        // of a literal '%20' would otherwise leave the raw file unprotected).
-        if (location.startsWith(root) && location.length() > root.length() && (key.isEmpty()
-            || !location.regionMatches(root.length(), key.get(), 0, location.length() - root.length()))) {
-          keys.accept(location.substring(root.length()));
+        // of a literal '%20' would otherwise leave the raw file unprotected). Compared as whole strings:
+        // String.equals is vectorised, regionMatches and startsWith go char by char on JDK 17.
+        if (location.length() > root.length() && root.equals(location.substring(0, root.length()))) {
+          String raw = location.substring(root.length());
+          if (key.isEmpty() || !raw.equals(key.get())) {
+            keys.accept(raw);
+          }
         }
         if (key.isPresent()) {
           keys.accept(key.get());
