@@ -7,11 +7,13 @@ import dev.lakelifecycle.api.CommitConflictException;
 import dev.lakelifecycle.api.DataFile;
 import dev.lakelifecycle.api.IncompleteValidSetException;
 import dev.lakelifecycle.api.PartitionSpec;
+import dev.lakelifecycle.api.SchemaMismatchException;
 import dev.lakelifecycle.api.StorageException;
 import dev.lakelifecycle.api.TableId;
 import dev.lakelifecycle.api.TableSchema;
 import dev.lakelifecycle.api.TableSnapshot;
 import dev.lakelifecycle.api.catalog.CatalogTable;
+import dev.lakelifecycle.api.catalog.SortOrder;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,6 +30,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.apache.iceberg.AppendFiles;
+import org.apache.iceberg.DataFiles;
 import org.apache.iceberg.DeleteFile;
 import org.apache.iceberg.DeleteFiles;
 import org.apache.iceberg.FileContent;
@@ -64,6 +67,8 @@ final class IcebergCatalogTable implements CatalogTable {
   private static final TypeReference<Map<String, List<String>>> FILES_TYPE = new TypeReference<>() {};
   /** How many expired appends' keys a table remembers in its properties. */
   static final int REMEMBERED_APPENDS = 1000;
+  /** How often a schema change is re-applied after losing a commit race. */
+  static final int SCHEMA_ATTEMPTS = 16;
 
   private final IcebergTableCatalog owner;
   private final TableId id;
@@ -96,9 +101,65 @@ final class IcebergCatalogTable implements CatalogTable {
     return IcebergConversions.fromIceberg(table.schema(), ident.toString());
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Through Iceberg's {@code UpdateSchema.addColumn} (optional columns, fresh field ids; Iceberg also extends
+   * the table's name mapping, by which files written without field ids are read). A commit that loses to a
+   * concurrent writer is re-applied on the refreshed table, up to {@value #SCHEMA_ATTEMPTS} times.
+   */
+  @Override
+  public synchronized TableSchema addColumns(List<TableSchema.Column> columns) {
+    List<TableSchema.Column> wanted = List.copyOf(columns);
+    if (wanted.isEmpty()) {
+      return schema();
+    }
+    CommitFailedException lost = null;
+    for (int attempt = 1; attempt <= SCHEMA_ATTEMPTS; attempt++) {
+      table.refresh();
+      TableSchema current = schema();
+      TableSchema next;
+      try {
+        next = current.withAddedColumns(wanted);
+      } catch (SchemaMismatchException e) {
+        throw new SchemaMismatchException(String.format(Locale.ROOT, "Cannot evolve the schema of %s: %s", id,
+            e.getMessage()), e);
+      }
+      if (next == current) {
+        return current;
+      }
+      org.apache.iceberg.UpdateSchema update = table.updateSchema();
+      for (TableSchema.Column c : next.columns().subList(current.size(), next.size())) {
+        // The column's Iceberg type, by the same mapping createTable uses.
+        Schema one = IcebergConversions.toIceberg(TableSchema.builder().column(c.name(), c.type()).build());
+        update.addColumn(c.name(), one.findField(c.name()).type());
+      }
+      try {
+        update.commit();
+        return schema();
+      } catch (CommitFailedException e) {
+        lost = e;
+        LOG.debug("Schema change of {} lost a race (attempt {}); re-applying on the refreshed table", id, attempt);
+      }
+    }
+    throw new CommitConflictException(String.format(Locale.ROOT,
+        "Cannot add columns %s to %s: other writers committed first on each of %d attempts (%s); retry later",
+        wanted.stream().map(TableSchema.Column::name).toList(), id, SCHEMA_ATTEMPTS, lost.getMessage()), lost);
+  }
+
   @Override
   public synchronized PartitionSpec partitionSpec() {
     return IcebergConversions.fromIceberg(table.spec(), ident.toString());
+  }
+
+  /**
+   * The table's current Iceberg sort order. Only identity transforms of top-level columns can be applied by
+   * compaction; an order with another transform (bucket, truncate, hour…) is reported as unsorted, so outputs
+   * are not sorted and not recorded as sorted by it (logged at info).
+   */
+  @Override
+  public synchronized SortOrder sortOrder() {
+    return IcebergConversions.fromIceberg(table.sortOrder(), table.schema(), ident.toString());
   }
 
   @Override
@@ -124,6 +185,11 @@ final class IcebergCatalogTable implements CatalogTable {
   @Override
   public synchronized List<DataFile> liveFiles() {
     return view().files;
+  }
+
+  @Override
+  public synchronized Map<DataFile, String> filesKeptFromRewrite() {
+    return view().kept;
   }
 
   @Override
@@ -414,7 +480,18 @@ final class IcebergCatalogTable implements CatalogTable {
             "Data file %s is not under the location %s of table %s: write it under the table's location", f.location(),
             location(), id));
       }
-      out.add(IcebergConversions.toIceberg(f, spec, table.spec(), table.schema(), ident.toString()));
+      org.apache.iceberg.DataFile converted = IcebergConversions.toIceberg(f, spec, table.spec(), table.schema(),
+          ident.toString());
+      if (f.sortOrderId() != 0) {
+        org.apache.iceberg.SortOrder order = table.sortOrders().get(f.sortOrderId());
+        if (order == null) {
+          throw new IllegalArgumentException(String.format(Locale.ROOT, "Data file %s is recorded as sorted by sort"
+              + " order %d, which table %s does not have (it has %s); record one of its orders or 0", f.location(),
+              f.sortOrderId(), id, table.sortOrders().keySet()));
+        }
+        converted = DataFiles.builder(table.spec()).copy(converted).withSortOrder(order).build();
+      }
+      out.add(converted);
     }
     return out;
   }
@@ -451,7 +528,7 @@ final class IcebergCatalogTable implements CatalogTable {
     if (view != null && java.util.Objects.equals(view.snapshotId, sid)) {
       return view;
     }
-    view = current == null ? new View(null, List.of(), Map.of()) : readView(current);
+    view = current == null ? new View(null, List.of(), Map.of(), Map.of()) : readView(current);
     return view;
   }
 
@@ -487,13 +564,24 @@ final class IcebergCatalogTable implements CatalogTable {
       Map<String, org.apache.iceberg.DataFile> byLocation = new HashMap<>();
       Map<Long, Map<String, List<String>>> facts = new HashMap<>();
       int skipped = 0;
+      Map<DataFile, String> kept = new LinkedHashMap<>();
       for (ManifestFile m : current.dataManifests(io)) {
         try (ManifestReader<org.apache.iceberg.DataFile> r = ManifestFiles.read(m, io, table.specs())) {
           for (org.apache.iceberg.DataFile f : r) {
             org.apache.iceberg.PartitionSpec fs = table.specs().get(f.specId());
-            if (f.specId() != specId || globalDeletes
-                || deletedPartitions.contains(f.specId() + "/" + fs.partitionToPath(f.partition()))) {
+            String path = fs.partitionToPath(f.partition());
+            if (f.specId() != specId || globalDeletes || deletedPartitions.contains(f.specId() + "/" + path)) {
               skipped++;
+              String why = f.specId() != specId
+                  ? String.format(Locale.ROOT, "written under partition spec %d, not the current spec %d: files of"
+                      + " different specs are never merged", f.specId(), specId)
+                  : String.format(Locale.ROOT, "%s holds row-level delete files (%s); compaction does not apply"
+                      + " deletes yet, and rewriting without them would bring deleted rows back", globalDeletes
+                      ? "the table" : "its partition " + path, globalDeletes ? "global equality deletes"
+                      : "position or equality deletes");
+              String partition = f.specId() == specId ? IcebergConversions.partitionOf(spec, f.partition()) : null;
+              kept.put(IcebergConversions.fromIceberg(f, partition != null ? partition : path, schema, "",
+                  Instant.ofEpochMilli(current.timestampMillis())), why);
               continue;
             }
             String partition = IcebergConversions.partitionOf(spec, f.partition());
@@ -512,7 +600,8 @@ final class IcebergCatalogTable implements CatalogTable {
                 : adder != null ? Instant.ofEpochMilli(adder.timestampMillis()) : oldest;
             org.apache.iceberg.DataFile copy = f.copy();
             byLocation.put(copy.location(), copy);
-            files.add(IcebergConversions.fromIceberg(copy, partition, schema, writer, created));
+            files.add(IcebergConversions.fromIceberg(copy, partition, schema, writer, created)
+                .withSortOrderId(copy.sortOrderId() == null ? 0 : copy.sortOrderId()));
           }
         }
       }
@@ -521,7 +610,7 @@ final class IcebergCatalogTable implements CatalogTable {
             current.snapshotId(), skipped);
       }
       files.sort(Comparator.comparing(DataFile::partition).thenComparing(DataFile::location));
-      return new View(current.snapshotId(), List.copyOf(files), byLocation);
+      return new View(current.snapshotId(), List.copyOf(files), byLocation, java.util.Collections.unmodifiableMap(kept));
     } catch (IOException e) {
       throw new StorageException(String.format(Locale.ROOT, "Cannot read the manifests of %s at snapshot %d", id,
           current.snapshotId()), e);
@@ -593,5 +682,6 @@ final class IcebergCatalogTable implements CatalogTable {
     }
   }
 
-  private record View(Long snapshotId, List<DataFile> files, Map<String, org.apache.iceberg.DataFile> byLocation) {}
+  private record View(Long snapshotId, List<DataFile> files, Map<String, org.apache.iceberg.DataFile> byLocation,
+      Map<DataFile, String> kept) {}
 }
