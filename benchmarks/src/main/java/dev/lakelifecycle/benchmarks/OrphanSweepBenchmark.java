@@ -40,8 +40,12 @@ import javax.management.openmbean.CompositeData;
  * so the other 5,000,000 are orphans.
  *
  * <ul>
- *   <li><b>sweeper</b>: {@link DefaultOrphanSweeper} dry run with revalidation (the default: the catalog is
- *       read twice), in a child JVM with {@code -Xmx256m}; orphans go to a counting {@code SweepListener}.</li>
+ *   <li><b>sweeper</b>: {@link DefaultOrphanSweeper} dry run with revalidation (the default), in a child JVM
+ *       with {@code -Xmx256m}; orphans go to a counting {@code SweepListener}. Nothing is committed meanwhile,
+ *       so the table's metadata version is unchanged at revalidation and the catalog is read once.</li>
+ *   <li><b>sweeper-full-revalidate</b>: the same, but the table reports no metadata version (as a catalog that
+ *       does not track one), so revalidation rebuilds the valid set: the catalog is read twice, as after a
+ *       commit during the sweep.</li>
  *   <li><b>sweeper-no-revalidate</b>: the same with {@code revalidate(false)}, {@code -Xmx256m}: one valid
  *       set, the listing merged against it.</li>
  *   <li><b>sweeper-delete</b>: a real (not dry) sweep with revalidation, {@code -Xmx256m}: the 5,000,000
@@ -72,7 +76,7 @@ import javax.management.openmbean.CompositeData;
  * java -cp benchmarks/target/classes:lifecycle-core/target/classes:lifecycle-api/target/classes:$(tr ':' '\n' &lt; /tmp/bench.cp \
     | grep -v dev/lakelifecycle | paste -sd:) dev.lakelifecycle.benchmarks.OrphanSweepBenchmark [objects [side,side...]]
  * </pre>
- * {@code objects} defaults to 10,000,000; the sides default to all six.
+ * {@code objects} defaults to 10,000,000; the sides default to all seven.
  */
 public final class OrphanSweepBenchmark {
   private static final Instant NOW = Instant.parse("2026-02-01T00:00:00Z");
@@ -87,7 +91,8 @@ public final class OrphanSweepBenchmark {
     }
     long objects = args.length >= 1 ? Long.parseLong(args[0]) : 10_000_000L;
     List<String> sides = args.length >= 2 ? List.of(args[1].split(","))
-        : List.of("lake-only", "sweeper", "sweeper-no-revalidate", "sweeper-delete", "hashset", "hashset-delete");
+        : List.of("lake-only", "sweeper", "sweeper-full-revalidate", "sweeper-no-revalidate", "sweeper-delete",
+            "hashset", "hashset-delete");
     System.out.printf(Locale.ROOT, "Orphan sweep benchmark: %,d listed objects, %,d referenced; %d CPUs; load %.2f%n",
         objects, (objects + 1) / 2, Runtime.getRuntime().availableProcessors(),
         ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
@@ -158,6 +163,7 @@ public final class OrphanSweepBenchmark {
     long orphans = switch (side) {
       case "sweeper" -> sweep(lake, true, true);
       case "sweeper-no-revalidate" -> sweep(lake, false, true);
+      case "sweeper-full-revalidate" -> sweep(lake.withoutMetadataVersion(), true, true);
       case "sweeper-delete" -> sweep(lake, true, false);
       case "hashset" -> hashSetDifference(lake, false);
       case "hashset-delete" -> hashSetDifference(lake, true);

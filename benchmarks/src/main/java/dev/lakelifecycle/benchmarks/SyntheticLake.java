@@ -60,11 +60,22 @@ final class SyntheticLake {
   /** Objects deleted so far (by index); a listing skips them, as a store's would. */
   private final BitSet deleted;
   private long deleteCalls;
+  /** Whether the table reports a metadata version (nothing is ever committed, so it never changes). */
+  private volatile boolean reportsMetadataVersion = true;
 
   SyntheticLake(long objects, Instant now) {
     this.objects = objects;
     this.modified = now.minusSeconds(30L * 24 * 3600);
     this.deleted = new BitSet((int) Math.min(Integer.MAX_VALUE, objects));
+  }
+
+  /**
+   * Makes the table report no metadata version, as a catalog that does not track one: the sweeper then
+   * rebuilds its valid set in full at revalidation.
+   */
+  SyntheticLake withoutMetadataVersion() {
+    reportsMetadataVersion = false;
+    return this;
   }
 
   /** Objects deleted through {@link ObjectStore#delete} so far. */
@@ -289,6 +300,11 @@ final class SyntheticLake {
 
     @Override
     public void refresh() {}
+
+    @Override
+    public Optional<String> metadataVersion() {
+      return reportsMetadataVersion ? Optional.of("synthetic-v1") : Optional.empty();
+    }
 
     @Override
     public List<DataFile> liveFiles() {

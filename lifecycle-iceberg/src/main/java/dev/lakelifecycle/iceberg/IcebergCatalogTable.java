@@ -185,6 +185,18 @@ final class IcebergCatalogTable implements CatalogTable {
     table.refresh();
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The location of the metadata file this handle's {@code TableMetadata} was read from: Iceberg writes a new,
+   * uniquely named metadata file for every commit, schema changes included. Empty for metadata not read from a
+   * file (none yet written).
+   */
+  @Override
+  public synchronized Optional<String> metadataVersion() {
+    return Optional.ofNullable(ops().current().metadataFileLocation());
+  }
+
   @Override
   public synchronized List<DataFile> liveFiles() {
     return view().files;

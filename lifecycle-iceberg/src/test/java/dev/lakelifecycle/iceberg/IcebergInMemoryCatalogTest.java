@@ -34,6 +34,11 @@ class IcebergInMemoryCatalogTest extends TableCatalogContract {
   }
 
   @Override
+  protected boolean tracksMetadataVersion() {
+    return true;
+  }
+
+  @Override
   protected boolean usesSuppliedClock() {
     return false;
   }

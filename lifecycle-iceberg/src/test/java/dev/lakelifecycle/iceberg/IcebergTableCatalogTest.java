@@ -67,6 +67,11 @@ class IcebergTableCatalogTest extends TableCatalogContract {
   }
 
   @Override
+  protected boolean tracksMetadataVersion() {
+    return true;
+  }
+
+  @Override
   protected boolean usesSuppliedClock() {
     return false;
   }

@@ -28,6 +28,11 @@ class S3ManifestCatalogTest extends TableCatalogContract {
   }
 
   @Override
+  protected boolean tracksMetadataVersion() {
+    return true;
+  }
+
+  @Override
   protected boolean supportsMetadataTampering() {
     return true;
   }

@@ -82,6 +82,11 @@ public abstract class ForwardingCatalogTable extends ForwardingObject<CatalogTab
   }
 
   @Override
+  public Optional<String> metadataVersion() {
+    return delegate().metadataVersion();
+  }
+
+  @Override
   public List<DataFile> liveFiles() {
     return delegate().liveFiles();
   }

@@ -110,6 +110,14 @@ public abstract class TableCatalogContract {
     return false;
   }
 
+  /**
+   * Whether tables report a {@link CatalogTable#metadataVersion()}. If not, the suite checks that it is always
+   * empty (unknown), as the interface's default is.
+   */
+  protected boolean tracksMetadataVersion() {
+    return false;
+  }
+
   /** Whether snapshot commit times come from the clock given to {@link #newCatalog(Clock)}. */
   protected boolean usesSuppliedClock() {
     return true;
@@ -935,6 +943,63 @@ public abstract class TableCatalogContract {
     assertThat(referenced).contains(a.location(), b.location(), c.location());
     assertThat(referenced).allSatisfy(loc -> assertThat(loc).startsWith(t.location()));
     assertThat(referenced.size()).as("data files plus at least one metadata object").isGreaterThan(3);
+  }
+
+  // ---- metadata version ------------------------------------------------------------------------
+
+  @Test
+  void everyCommitOfAnyKindChangesTheMetadataVersionAndNothingElseDoes() {
+    CatalogTable t = createLogs();
+    if (!tracksMetadataVersion()) {
+      t.commitAppend("k1", List.of(file(t, P10, "a", 1)));
+      assertThat(t.metadataVersion()).isEmpty();
+      assertThat(catalog().loadTable(LOGS).metadataVersion()).isEmpty();
+      return;
+    }
+    List<String> seen = new ArrayList<>();
+    seen.add(versionOf(t));
+    DataFile a = file(t, P10, "a", 1);
+    DataFile b = file(t, P11, "b", 1);
+    t.commitAppend("k1", List.of(a, b));
+    seen.add(versionOf(t));
+    DataFile merged = file(t, P10, "merged", 1);
+    t.commitReplace(List.of(a), List.of(merged), Map.of());
+    seen.add(versionOf(t));
+    t.commitDropPartitions(List.of(P11));
+    seen.add(versionOf(t));
+    if (supportsSchemaEvolution()) {
+      t.addColumns(List.of(HOST));
+      seen.add(versionOf(t));
+    }
+    assertThat(t.expireSnapshots(1, clock.instant().plus(Duration.ofDays(1)), Set.of())).isNotEmpty();
+    seen.add(versionOf(t));
+
+    assertThat(seen).as("one token per commit, none repeated").doesNotHaveDuplicates();
+    assertThat(t.expireSnapshots(1, clock.instant().plus(Duration.ofDays(1)), Set.of())).isEmpty();
+    assertThat(t.commitDropPartitions(List.of(P11))).isEmpty();
+    t.refresh();
+    assertThat(versionOf(t)).as("no commit, no change").isEqualTo(seen.get(seen.size() - 1));
+  }
+
+  @Test
+  void aHandleShowsTheMetadataVersionItLoadedUntilItRefreshes() {
+    assumeThat(tracksMetadataVersion()).as("tracksMetadataVersion").isTrue();
+    CatalogTable stale = createLogs();
+    String loaded = versionOf(stale);
+    CatalogTable writer = catalog().loadTable(LOGS);
+    writer.commitAppend("k1", List.of(file(writer, P10, "a", 1)));
+
+    assertThat(stale.metadataVersion()).contains(loaded);
+    stale.refresh();
+    assertThat(stale.metadataVersion()).contains(versionOf(writer)).isNotEqualTo(Optional.of(loaded));
+  }
+
+  /** The handle's token, checked to be what a fresh load of the table reports too. */
+  private String versionOf(CatalogTable t) {
+    Optional<String> version = t.metadataVersion();
+    assertThat(version).as("metadata version of %s", t.id()).isPresent();
+    assertThat(catalog().loadTable(t.id()).metadataVersion()).as("metadata version of a fresh load").isEqualTo(version);
+    return version.get();
   }
 
   @Test

@@ -92,6 +92,22 @@ public interface CatalogTable {
   /** Reloads the latest committed snapshot. */
   void refresh();
 
+  /**
+   * An opaque token naming the version of the table's metadata this handle shows (as of its last load,
+   * {@link #refresh()} or commit). It changes with every commit of any kind (appends, replaces, partition drops,
+   * snapshot expiry, schema changes) and never takes a value it had before, so two equal tokens of one table
+   * mean that nothing was committed between the two reads. Tokens are compared only for equality; their format
+   * is the catalog's business (the manifest catalog: version number and commit id; Iceberg: the metadata file's
+   * location). The orphan sweeper uses it to skip rebuilding a valid set that cannot have changed.
+   *
+   * <p>Default: empty, meaning unknown: callers must assume the table may have changed.
+   *
+   * @return the token, or empty if this catalog does not track one
+   */
+  default Optional<String> metadataVersion() {
+    return Optional.empty();
+  }
+
   /** The data files live in {@link #currentSnapshot()}, sorted by partition then location. */
   List<DataFile> liveFiles();
 

@@ -24,14 +24,32 @@ import java.util.Map;
  * @param failedSample the first {@link #SAMPLE_LIMIT} failed locations with the store's reason
  * @param prefixMismatches references whose scheme or authority differs from the store's and that the
  *     {@link PrefixMismatchMode} let through ({@code IGNORE} or {@code TREAT_AS_EQUAL}); 0 under {@code FAIL}
+ * @param revalidation how the candidates were checked against the catalog again before deletion
  */
 public record SweepResult(TableId table, boolean dryRun, long filesScanned, long referencedFiles,
     long orphansIdentified, List<String> orphanSample, long filesDeleted, long bytesFreed, long deleteFailures,
-    Map<String, String> failedSample, long prefixMismatches) {
+    Map<String, String> failedSample, long prefixMismatches, Revalidation revalidation) {
   /** Most locations a result keeps in {@link #orphanSample()} and in {@link #failedSample()}. */
   public static final int SAMPLE_LIMIT = 1000;
 
+  /** How a sweep checked its orphan candidates against the catalog again right before deleting them. */
+  public enum Revalidation {
+    /** Revalidation was turned off ({@code revalidate(false)} or {@code sweep.revalidate = false}). */
+    OFF,
+    /** There were no candidates, so there was nothing to revalidate. */
+    NOT_NEEDED,
+    /** The valid set was rebuilt from a freshly loaded table and pending compactions. */
+    FULL,
+    /**
+     * The freshly loaded table's {@link dev.lakelifecycle.api.catalog.CatalogTable#metadataVersion() metadata
+     * version} equalled the one the valid set was built from, so nothing was committed meanwhile and the catalog's
+     * references were not read again; pending compactions' outputs were still checked afresh.
+     */
+    SKIPPED_UNCHANGED
+  }
+
   public SweepResult {
+    java.util.Objects.requireNonNull(revalidation, "revalidation");
     orphanSample = List.copyOf(orphanSample);
     // Insertion (key) order is kept: the sample is "the first failures", which Map.copyOf would scramble.
     failedSample = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(failedSample));

@@ -129,6 +129,18 @@ final class ManifestTable implements CatalogTable {
   /**
    * {@inheritDoc}
    *
+   * <p>The shown version document's number and commit id, {@code v<version>:<commitId>}: every commit writes the
+   * next version, and the random commit id tells a table dropped and created again from the one before.
+   */
+  @Override
+  public Optional<String> metadataVersion() {
+    TableState s = state.get();
+    return Optional.of("v" + s.version() + ":" + s.doc.commitId());
+  }
+
+  /**
+   * {@inheritDoc}
+   *
    * <p>Looks in this handle's state first; on a miss, in the latest committed version (without moving
    * this handle), so that a stager recovering from a crash sees appends committed by any process.
    */

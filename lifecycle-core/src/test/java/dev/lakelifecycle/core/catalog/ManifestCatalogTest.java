@@ -78,6 +78,11 @@ class ManifestCatalogTest extends TableCatalogContract {
   }
 
   @Override
+  protected boolean tracksMetadataVersion() {
+    return true;
+  }
+
+  @Override
   protected boolean supportsMetadataTampering() {
     return true;
   }

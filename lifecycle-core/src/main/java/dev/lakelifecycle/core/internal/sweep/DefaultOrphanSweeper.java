@@ -74,7 +74,10 @@ import org.slf4j.LoggerFactory;
  *       valid set rebuilt (pending compactions included, every check repeated); a candidate referenced now
  *       (committed while the sweep ran) survives. The fresh references are streamed through a
  *       {@link KeyFilter} (Bloom filter, no false negatives) of the candidates, so only possible hits are
- *       sorted and merged. The rest, the orphans, stream in key order to the {@link SweepListener}, into a
+ *       sorted and merged. When the freshly loaded (and refreshed) table's
+ *       {@link CatalogTable#metadataVersion()} equals the one read before the valid set was built, nothing was
+ *       committed in between and the catalog's references cannot differ: they are not read again, and only
+ *       pending compactions are checked afresh ({@link SweepResult.Revalidation#SKIPPED_UNCHANGED}). The rest, the orphans, stream in key order to the {@link SweepListener}, into a
  *       bounded sample, and (unless dry run) to {@link ObjectStore#delete} in batches of {@code batchSize}
  *       keys. A dry run logs {@code [DRY-RUN] Would delete: <location> (age=...)} at INFO for the first
  *       {@value SweepResult#SAMPLE_LIMIT} orphans and at DEBUG for the rest.
@@ -108,7 +111,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Metrics</b> (tags {@code tenant}, {@code dataset}, {@code table}): counters
  * {@code lifecycle.sweep.runs}, {@code .files.scanned}, {@code .orphans.identified}, {@code .files.deleted},
- * {@code .deletion.failures}, {@code .bytes.freed}, and the timer {@code lifecycle.sweep.duration}.
+ * {@code .deletion.failures}, {@code .bytes.freed}, {@code .revalidations.skipped}, and the timer {@code lifecycle.sweep.duration}.
  *
  * <p>What remains unprotected is inherent to grace-period sweeping: a file older than the grace period that
  * a writer commits between revalidation and its batch's delete call. Writers commit fresh files, and the
@@ -319,8 +322,12 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
         long referenced;
         long t0 = System.nanoTime();
         long t1;
-        // Phase 1: the valid set, fresh.
-        try (SpillingKeySet valid = validSet(catalog.loadTable(table), "build the valid set", null)) {
+        // Phase 1: the valid set, fresh. The token is read from the handle before the references are: the
+        // valid set then describes this version or a later one, and an equal token at revalidation proves
+        // that there was no later one.
+        CatalogTable loaded = catalog.loadTable(table);
+        Optional<String> builtFrom = loaded.metadataVersion();
+        try (SpillingKeySet valid = validSet(loaded, "build the valid set", null, true)) {
           String startAfter = dryRun ? null : resumeKey();
           t1 = System.nanoTime();
           // Phases 2 and 3: list the table's location and merge it against the valid set.
@@ -333,13 +340,36 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
 
         // Phase 4: revalidate against a freshly loaded table, then delete.
         Outcome outcome = new Outcome();
+        SweepResult.Revalidation revalidation;
+        CatalogTable again = null;
+        Optional<String> current = Optional.empty();
+        if (candidates.count() > 0 && revalidate) {
+          again = catalog.loadTable(table);
+          // A catalog may hand out a cached handle: refresh it, so that its token is at least as new as the
+          // latest commit (a stale token equal to the first one would hide a commit).
+          again.refresh();
+          current = again.metadataVersion();
+        }
         if (candidates.count() == 0) {
+          revalidation = SweepResult.Revalidation.NOT_NEEDED;
           finishDeleting(outcome);
         } else if (!revalidate) {
+          revalidation = SweepResult.Revalidation.OFF;
           LOG.info("Sweep of {}: revalidation is off; deleting {} candidates without reloading the catalog",
               table, candidates.count());
           drain(candidates, null, outcome);
+        } else if (builtFrom.isPresent() && builtFrom.equals(current)) {
+          // Snapshots and metadata are immutable, so the same metadata version yields the same references:
+          // rebuilding them would find nothing new. Pending compactions live outside the catalog; check them.
+          revalidation = SweepResult.Revalidation.SKIPPED_UNCHANGED;
+          meters.revalidationsSkipped.increment();
+          LOG.info("Sweep of {}: catalog metadata unchanged since the valid set was built ({}); revalidating {} "
+              + "candidates against pending compactions only", table, current.get(), candidates.count());
+          try (SpillingKeySet fresh = validSet(again, "revalidate orphan candidates", null, false)) {
+            drain(candidates, fresh.probe(), outcome);
+          }
         } else {
+          revalidation = SweepResult.Revalidation.FULL;
           // Only references that may name a candidate need sorting: stream the fresh valid set through a
           // Bloom filter of the candidates (no false negatives), keep the hits, merge them with the candidates.
           KeyFilter filter = new KeyFilter(candidates.count());
@@ -354,7 +384,7 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
           }
           filter.addHashes(hashes, n);
           candidates.startReading();
-          try (SpillingKeySet fresh = validSet(catalog.loadTable(table), "revalidate orphan candidates", filter)) {
+          try (SpillingKeySet fresh = validSet(again, "revalidate orphan candidates", filter, true)) {
             drain(candidates, fresh.probe(), outcome);
           }
         }
@@ -371,7 +401,7 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
               table, scanned, referenced, outcome.orphans, outcome.deleted, outcome.bytes, outcome.failures, timing);
         }
         return new SweepResult(table, dryRun, scanned, referenced, outcome.orphans, outcome.sample,
-            outcome.deleted, outcome.bytes, outcome.failures, outcome.failedSample, prefixMismatches);
+            outcome.deleted, outcome.bytes, outcome.failures, outcome.failedSample, prefixMismatches, revalidation);
       }
     }
 
@@ -470,15 +500,18 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
      * Every referenced location and pending compaction output as store keys, or a typed failure.
      *
      * @param only when not null, keys this filter rules out are dropped (checks and counts still see them)
+     * @param fromCatalog whether to read the catalog's references; false gives pending compactions' outputs only
      */
-    private SpillingKeySet validSet(CatalogTable loaded, String purpose, KeyFilter only) {
+    private SpillingKeySet validSet(CatalogTable loaded, String purpose, KeyFilter only, boolean fromCatalog) {
       SpillingKeySet keys = new SpillingKeySet(config.spillDirectory(), runBytes);
       try {
         checkTableLocation(loaded, purpose);
         FilteredKeys filtered = only == null ? null : new FilteredKeys(only, keys);
         Resolution r = new Resolution(only == null ? keys::add : filtered);
-        loaded.forEachReferencedLocation(r::reference);
-        long fromCatalog = r.counted;
+        if (fromCatalog) {
+          loaded.forEachReferencedLocation(r::reference);
+        }
+        long counted = r.counted;
         for (String location : pendingCompactionOutputs(purpose)) {
           r.reference(location);
         }
@@ -486,7 +519,7 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
           filtered.flush();
         }
         r.check(purpose);
-        if (fromCatalog == 0 && (loaded.currentSnapshot().isPresent() || !loaded.snapshots().isEmpty()
+        if (fromCatalog && counted == 0 && (loaded.currentSnapshot().isPresent() || !loaded.snapshots().isEmpty()
             || !loaded.liveFiles().isEmpty())) {
           throw new IncompleteValidSetException(String.format(Locale.ROOT,
               "Cannot %s for %s: the catalog references no file%s although the table has %d snapshots and %d live "
@@ -495,7 +528,9 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
                   + "sweep.prefix_mismatch_mode = ignore)" : "",
               loaded.snapshots().size(), loaded.liveFiles().size(), loaded.location()));
         }
-        prefixMismatches = r.mismatched;
+        if (fromCatalog) {
+          prefixMismatches = r.mismatched;
+        }
         return keys;
       } catch (RuntimeException e) {
         keys.close();

@@ -20,6 +20,7 @@ final class SweepMetrics {
   final Counter filesDeleted;
   final Counter deletionFailures;
   final Counter bytesFreed;
+  final Counter revalidationsSkipped;
   final Timer duration;
 
   SweepMetrics(MeterRegistry registry, TableId table) {
@@ -35,6 +36,9 @@ final class SweepMetrics {
         .description("Orphans the store failed to delete; the next run retries them").tags(tags).register(registry);
     bytesFreed = Counter.builder(PREFIX + "bytes.freed").baseUnit("bytes")
         .description("Bytes of the deleted orphans").tags(tags).register(registry);
+    revalidationsSkipped = Counter.builder(PREFIX + "revalidations.skipped")
+        .description("Revalidations that skipped rebuilding the valid set: the table's metadata version had not "
+            + "changed since it was built").tags(tags).register(registry);
     duration = Timer.builder(PREFIX + "duration").description("Wall time of a sweep run, failed runs included")
         .tags(tags).register(registry);
   }

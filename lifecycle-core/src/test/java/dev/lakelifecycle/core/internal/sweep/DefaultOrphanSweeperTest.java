@@ -23,6 +23,7 @@ import dev.lakelifecycle.api.sweep.PrefixMismatchMode;
 import dev.lakelifecycle.api.sweep.SweepAction;
 import dev.lakelifecycle.api.sweep.SweepListener;
 import dev.lakelifecycle.api.sweep.SweepResult;
+import dev.lakelifecycle.api.sweep.SweepResult.Revalidation;
 import dev.lakelifecycle.core.LifecycleConfig;
 import dev.lakelifecycle.core.catalog.ManifestCatalog;
 import dev.lakelifecycle.core.checkpoint.InMemoryCheckpointStore;
@@ -339,10 +340,75 @@ class DefaultOrphanSweeperTest {
     SweepResult r = sweeper.sweep(T).execute();
 
     assertThat(catalog.loads() - before).isEqualTo(2);
+    assertThat(r.revalidation()).as("the commit changed the metadata version").isEqualTo(Revalidation.FULL);
     assertThat(r.orphanSample()).containsExactly(store.location(orphan));
     assertThat(exists(lateCommit)).isTrue();
     assertThat(exists(orphan)).isFalse();
     assertThat(catalog.loadTable(T).liveFiles()).extracting(DataFile::location).contains(store.location(lateCommit));
+  }
+
+  @Test
+  @DisplayName("rule 4: a schema change between the valid set and the deletion also makes revalidation rebuild it")
+  void rebuildsTheValidSetAtRevalidationAfterASchemaChange() {
+    commitFiles(T, "a.parquet");
+    String orphan = writeFiles(T, "orphan.parquet").get(0);
+    int before = catalog.loads();
+    int streamedBefore = catalog.streamedValidSets();
+    catalog.beforeLoad((n, real) -> {
+      if (n == before + 2) {
+        real.loadTable(T).addColumns(List.of(new TableSchema.Column("host", TableSchema.Type.STRING, true)));
+      }
+    });
+
+    SweepResult r = sweeper.sweep(T).execute();
+
+    assertThat(r.revalidation()).isEqualTo(Revalidation.FULL);
+    assertThat(catalog.streamedValidSets() - streamedBefore).isEqualTo(2);
+    assertThat(exists(orphan)).isFalse();
+  }
+
+  @Test
+  @DisplayName("rule 4: when nothing was committed since the valid set was built, revalidation does not rebuild it")
+  void skipsRebuildingTheValidSetWhenTheMetadataVersionIsUnchanged() {
+    List<String> live = commitFiles(T, "a.parquet", "b.parquet");
+    String orphan = writeFiles(T, "orphan.parquet").get(0);
+    int before = catalog.loads();
+    int streamedBefore = catalog.streamedValidSets();
+
+    SweepResult r = sweeper.sweep(T).execute();
+
+    assertThat(r.revalidation()).isEqualTo(Revalidation.SKIPPED_UNCHANGED);
+    assertThat(catalog.loads() - before).as("the table is still loaded again to compare versions").isEqualTo(2);
+    assertThat(catalog.streamedValidSets() - streamedBefore).as("the catalog's references are read once")
+        .isEqualTo(1);
+    assertThat(registry.get("lifecycle.sweep.revalidations.skipped").tag("table", T.table()).counter().count())
+        .isEqualTo(1.0);
+    assertThat(r.orphanSample()).containsExactly(store.location(orphan));
+    assertThat(exists(orphan)).isFalse();
+    assertTableIntact(T, live);
+  }
+
+  @Test
+  @DisplayName("rule 5: a pending compaction that starts after the valid set was built still protects its outputs "
+      + "when revalidation skips the catalog")
+  void keepsOutputsOfACompactionThatStartedDuringTheSweepWhenTheCatalogIsUnchanged() {
+    commitFiles(T, "a.parquet");
+    String output = writeFiles(T, "compacted.parquet").get(0);
+    String orphan = writeFiles(T, "orphan.parquet").get(0);
+    int before = catalog.loads();
+    catalog.beforeLoad((n, real) -> {
+      if (n == before + 2) {
+        checkpoints.compareAndSet(Checkpoint.pending("compaction/" + T.path())
+            .withMetadata(Map.of(DefaultOrphanSweeper.OUTPUT_LOCATIONS, List.of(store.location(output)))), 0);
+      }
+    });
+
+    SweepResult r = sweeper.sweep(T).execute();
+
+    assertThat(r.revalidation()).isEqualTo(Revalidation.SKIPPED_UNCHANGED);
+    assertThat(r.orphanSample()).containsExactly(store.location(orphan));
+    assertThat(exists(output)).isTrue();
+    assertThat(exists(orphan)).isFalse();
   }
 
   @Test
@@ -728,6 +794,7 @@ class DefaultOrphanSweeperTest {
     SweepResult r = sweeper.sweep(T).revalidate(false).execute();
 
     assertThat(catalog.loads() - before).isEqualTo(1);
+    assertThat(r.revalidation()).isEqualTo(Revalidation.OFF);
     assertThat(r.orphanSample()).containsExactly(store.location(orphan));
     assertThat(exists(orphan)).isFalse();
 
@@ -859,8 +926,10 @@ class DefaultOrphanSweeperTest {
       }
     }).execute();
 
-    assertThat(catalog.streamedValidSets() - streamedBefore).as("both valid sets streamed from the manifests")
-        .isEqualTo(2);
+    assertThat(catalog.streamedValidSets() - streamedBefore)
+        .as("the valid set streamed from the manifests, once: nothing was committed before revalidation")
+        .isEqualTo(1);
+    assertThat(r.revalidation()).isEqualTo(Revalidation.SKIPPED_UNCHANGED);
     assertThat(r.orphansIdentified()).isEqualTo(expected.size());
     assertThat(heard.get()).isEqualTo(expected.size());
     assertThat(r.orphanSample()).as("the first orphans in key order: superseded metadata, then data")

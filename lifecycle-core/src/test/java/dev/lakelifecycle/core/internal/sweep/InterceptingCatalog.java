@@ -5,6 +5,7 @@ import dev.lakelifecycle.api.catalog.CatalogTable;
 import dev.lakelifecycle.api.catalog.TableCatalog;
 import dev.lakelifecycle.testkit.ForwardingCatalogTable;
 import dev.lakelifecycle.testkit.ForwardingTableCatalog;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
@@ -66,6 +67,12 @@ final class InterceptingCatalog extends ForwardingTableCatalog {
     @Override
     public Set<String> referencedLocations() {
       return referenced.apply(super.referencedLocations());
+    }
+
+    /** Unknown while a rewrite is set: the references then differ from what the real metadata version says. */
+    @Override
+    public Optional<String> metadataVersion() {
+      return referenced == IDENTITY ? super.metadataVersion() : Optional.empty();
     }
 
     /** The real table's streaming path unless a rewrite is set (a rewrite needs the whole set). */
