@@ -27,6 +27,12 @@ class S3ManifestCatalogTest extends TableCatalogContract {
     return true;
   }
 
+  /** The manifest catalog evolves schemas (the contract otherwise expects addColumns to refuse). */
+  @Override
+  protected boolean supportsSchemaEvolution() {
+    return true;
+  }
+
   @Override
   protected boolean tracksMetadataVersion() {
     return true;
