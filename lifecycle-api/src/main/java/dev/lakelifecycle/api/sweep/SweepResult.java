@@ -25,12 +25,27 @@ import java.util.Map;
  * @param prefixMismatches references whose scheme or authority differs from the store's and that the
  *     {@link PrefixMismatchMode} let through ({@code IGNORE} or {@code TREAT_AS_EQUAL}); 0 under {@code FAIL}
  * @param revalidation how the candidates were checked against the catalog again before deletion
+ * @param status whether the sweep ran, or did nothing because another sweep of the table holds its lease
  */
 public record SweepResult(TableId table, boolean dryRun, long filesScanned, long referencedFiles,
     long orphansIdentified, List<String> orphanSample, long filesDeleted, long bytesFreed, long deleteFailures,
-    Map<String, String> failedSample, long prefixMismatches, Revalidation revalidation) {
+    Map<String, String> failedSample, long prefixMismatches, Revalidation revalidation,
+    Status status) {
   /** Most locations a result keeps in {@link #orphanSample()} and in {@link #failedSample()}. */
   public static final int SAMPLE_LIMIT = 1000;
+
+  /** Whether a sweep ran. */
+  public enum Status {
+    /** The sweep ran to its end (see the counts for what it found and deleted). */
+    COMPLETED,
+    /**
+     * Another sweep of the table (in this or another process) holds the lease on the table's sweep checkpoint,
+     * so this one did nothing: every count is 0 and the samples are empty. Retry later; if the holder crashed,
+     * its lease lapses and the next sweep resumes where it stopped. Only deleting sweeps take the lease, so a
+     * dry run never ends this way.
+     */
+    ALREADY_RUNNING
+  }
 
   /** How a sweep checked its orphan candidates against the catalog again right before deleting them. */
   public enum Revalidation {
@@ -50,6 +65,7 @@ public record SweepResult(TableId table, boolean dryRun, long filesScanned, long
 
   public SweepResult {
     java.util.Objects.requireNonNull(revalidation, "revalidation");
+    java.util.Objects.requireNonNull(status, "status");
     orphanSample = List.copyOf(orphanSample);
     // Insertion (key) order is kept: the sample is "the first failures", which Map.copyOf would scramble.
     failedSample = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(failedSample));

@@ -32,6 +32,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
@@ -98,9 +100,17 @@ import org.slf4j.LoggerFactory;
  * holds the greatest key of the last finished batch, and the status is {@code COMPLETED} when the run ends.
  * A run that finds the checkpoint still {@code PENDING} (the previous run crashed) lists only keys after
  * {@value #LAST_DELETED_KEY}; it still builds a fresh valid set. Progress is best effort: an orphan skipped
- * that way (one whose delete failed before the crash) is found by the next full run, and losing a
- * compare-and-set race to a concurrent sweep of the same table is logged, never fatal. Safety never depends
+ * that way (one whose delete failed before the crash) is found by the next full run. Safety never depends
  * on the checkpoint. Dry runs neither read nor write it.
+ *
+ * <p><b>One deleting sweep per table.</b> A deleting run first takes the lease on that checkpoint
+ * ({@link CheckpointStore#tryAcquireLease}, {@link #LEASE_DURATION}, owner {@code sweeper-<uuid>#<run>}: each
+ * run its own, so two threads of one instance exclude each other too). If another sweep holds it, the run does
+ * nothing and returns {@link SweepResult.Status#ALREADY_RUNNING}. The lease is renewed with every progress
+ * write (between delete batches) and, during a long valid set or listing, whenever a third of it has passed;
+ * it is released at the end, failed runs included. A crashed run's lease lapses, and the next run takes it and
+ * resumes from the checkpoint. A run that loses its lease (paused past its expiry while another took over)
+ * stops with {@link CheckpointConflictException}.
  *
  * <p><b>Memory and threads.</b> Working memory is about two run buffers ({@value #DEFAULT_RUN_BYTES} bytes of
  * UTF-8 keys plus 16 bytes per key for the index and the sort), the revalidation filter (10 bits per
@@ -132,6 +142,10 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
   static final int MAX_BATCH_SIZE = 1000;
   /** Bytes of UTF-8 keys a valid set gathers in memory before it spills a sorted run. */
   static final int DEFAULT_RUN_BYTES = 32 << 20;
+  /** How long a deleting sweep's lease on its checkpoint lasts unless renewed; renewed at a third of it. */
+  static final Duration LEASE_DURATION = Duration.ofMinutes(5);
+  /** Keys listed or references read between two looks at whether the lease is due for renewal. */
+  private static final int RENEW_CHECK_MASK = (1 << 16) - 1;
   /** A path segment that is never swept: where an {@code ObjectStoreCheckpointStore} keeps checkpoints. */
   static final String CHECKPOINTS_SEGMENT = "_checkpoints";
 
@@ -147,6 +161,9 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
   private final MeterRegistry registry;
   private final Map<TableId, SweepMetrics> metrics = new ConcurrentHashMap<>();
   private volatile int runBytes = DEFAULT_RUN_BYTES;
+  /** This instance's part of lease owner names; each run adds its own number, so two runs never share a lease. */
+  private final String ownerPrefix = "sweeper-" + UUID.randomUUID();
+  private final AtomicLong runNumbers = new AtomicLong();
 
   public DefaultOrphanSweeper(ObjectStore store, TableCatalog catalog, CheckpointStore checkpoints,
       LifecycleConfig.Sweep config, Clock clock, MeterRegistry registry) {
@@ -290,6 +307,9 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
 
     private Checkpoint progress;
     private long prefixMismatches;
+    /** The lease owner of a deleting run, null for a dry run (which takes no lease). */
+    private final String owner;
+    private Instant renewedAt;
 
     Run(TableId table, Duration gracePeriod, boolean dryRun, int batchSize, boolean revalidate,
         PrefixMismatchMode mismatchMode, SweepListener listener) {
@@ -304,15 +324,65 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
       this.meters = metrics(table);
       this.now = clock.instant();
       this.root = store.location("");
+      this.owner = dryRun ? null : ownerPrefix + "#" + runNumbers.incrementAndGet();
     }
 
     SweepResult execute() {
+      if (owner != null) {
+        Optional<Checkpoint> leased = checkpoints.tryAcquireLease(checkpointId, owner, LEASE_DURATION, clock.instant());
+        if (leased.isEmpty()) {
+          Optional<Checkpoint> held = checkpoints.get(checkpointId);
+          LOG.info("Sweep of {} skipped: another sweep holds the lease on checkpoint {} ({} until {}); it resumes "
+              + "there if it stops", table, checkpointId, held.map(Checkpoint::leaseOwner).orElse("unknown"),
+              held.map(Checkpoint::leaseExpiresAt).orElse(null));
+          return new SweepResult(table, false, 0, 0, 0, List.of(), 0, 0, 0, Map.of(), 0,
+              SweepResult.Revalidation.NOT_NEEDED, SweepResult.Status.ALREADY_RUNNING);
+        }
+        progress = leased.get();
+        renewedAt = clock.instant();
+      }
       long started = System.nanoTime();
       meters.runs.increment();
       try {
         return phases();
       } finally {
         meters.duration.record(Duration.ofNanos(System.nanoTime() - started));
+        if (owner != null) {
+          try {
+            checkpoints.releaseLease(checkpointId, owner);
+          } catch (RuntimeException e) {
+            LOG.warn("Could not release the sweep lease on {} (it lapses after {})", checkpointId, LEASE_DURATION, e);
+          }
+        }
+      }
+    }
+
+    /**
+     * Extends this run's lease when a third of it has passed, so that a long listing or valid set keeps it.
+     *
+     * @throws CheckpointConflictException if the lease was lost (it lapsed and another sweep took it)
+     */
+    private void renewLeaseIfDue() {
+      if (owner == null) {
+        return;
+      }
+      Instant at = clock.instant();
+      if (Duration.between(renewedAt, at).compareTo(LEASE_DURATION.dividedBy(3)) >= 0) {
+        progress = writeUnderLease(progress, at);
+      }
+    }
+
+    private Checkpoint writeUnderLease(Checkpoint next, Instant at) {
+      try {
+        Checkpoint written = checkpoints.writeUnderLease(next, LEASE_DURATION, at);
+        renewedAt = at;
+        return written;
+      } catch (CheckpointConflictException e) {
+        throw new CheckpointConflictException(String.format(Locale.ROOT,
+            "Sweep of %s stopped: it lost the lease on checkpoint %s (it lapsed after %s without renewal and another "
+                + "sweep took it over: %s). Every file deleted so far was an orphan; the holder of the lease goes on "
+                + "from the checkpoint (nothing to do; if this repeats, look for long pauses of this process)",
+            table, checkpointId, LEASE_DURATION, e.getMessage()), e);
       }
     }
 
@@ -401,7 +471,8 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
               table, scanned, referenced, outcome.orphans, outcome.deleted, outcome.bytes, outcome.failures, timing);
         }
         return new SweepResult(table, dryRun, scanned, referenced, outcome.orphans, outcome.sample,
-            outcome.deleted, outcome.bytes, outcome.failures, outcome.failedSample, prefixMismatches, revalidation);
+            outcome.deleted, outcome.bytes, outcome.failures, outcome.failedSample, prefixMismatches, revalidation,
+            SweepResult.Status.COMPLETED);
       }
     }
 
@@ -431,6 +502,9 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
           previousLength = length;
           previousKey = key;
           scanned++;
+          if ((scanned & RENEW_CHECK_MASK) == 0) {
+            renewLeaseIfDue();
+          }
           if (valid.containsAdvancing(previous, 0, length) || !info.lastModified().isBefore(cutoff)
               || isExempt(key)) {
             continue;
@@ -587,6 +661,7 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
       private final List<String> outside = new ArrayList<>();
       private long conflicting;
       private long outsideCount;
+      private long seen;
       long counted;
       long mismatched;
 
@@ -595,6 +670,9 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
       }
 
       void reference(String location) {
+        if ((++seen & RENEW_CHECK_MASK) == 0) {
+          renewLeaseIfDue();
+        }
         Optional<String> key = store.keyOf(location);
         // A location spelled root + key names that raw key, whatever keyOf() makes of it (a lossy decoding
         // of a literal '%20' would otherwise leave the raw file unprotected). Compared as whole strings:
@@ -797,7 +875,7 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
 
     /** Where a crashed run stopped, if the last deleting run of this table did not complete. */
     private String resumeKey() {
-      progress = checkpoints.get(checkpointId).orElse(null);
+      // progress is the checkpoint as this run's lease found it.
       if (progress == null || progress.status() != Checkpoint.Status.PENDING) {
         return null;
       }
@@ -889,25 +967,11 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
       notify(() -> listener.deleteFailed(location, reason));
     }
 
+    /** Records progress under this run's lease, renewing it. */
     private void saveProgress(Checkpoint.Status status, Outcome o) {
       Map<String, Object> stats = Map.of("filesDeleted", o.deleted, "bytesFreed", o.bytes, "failures", o.failures);
-      for (int attempt = 0; attempt < 2; attempt++) {
-        long expected = progress == null ? 0 : progress.version();
-        Checkpoint base = progress == null ? Checkpoint.pending(checkpointId) : progress;
-        Checkpoint next = base.withStatus(status).withCursor(o.batchesDone).withMetadata(Map.copyOf(o.meta))
-            .withStats(stats);
-        try {
-          progress = checkpoints.compareAndSet(next, expected);
-          return;
-        } catch (CheckpointConflictException e) {
-          // Another sweep of this table wrote in between. Any resume key is safe (each run rebuilds its valid
-          // set), so overwrite with ours once, then give up on progress rather than on the sweep.
-          LOG.debug("Sweep checkpoint {} moved concurrently: {}", checkpointId, e.getMessage());
-          progress = checkpoints.get(checkpointId).orElse(null);
-        }
-      }
-      LOG.warn("Could not record the progress of the sweep of {} in checkpoint {}: another sweep keeps writing "
-          + "it; a crash now would restart this sweep from the beginning", table, checkpointId);
+      progress = writeUnderLease(progress.withStatus(status).withCursor(o.batchesDone).withMetadata(Map.copyOf(o.meta))
+          .withStats(stats), clock.instant());
     }
   }
 

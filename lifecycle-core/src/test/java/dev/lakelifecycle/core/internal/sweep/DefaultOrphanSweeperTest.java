@@ -3,6 +3,7 @@ package dev.lakelifecycle.core.internal.sweep;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lakelifecycle.api.CheckpointConflictException;
 import dev.lakelifecycle.api.DataFile;
 import dev.lakelifecycle.api.IncompleteValidSetException;
 import dev.lakelifecycle.api.PartitionSpec;
@@ -615,6 +616,122 @@ class DefaultOrphanSweeperTest {
     assertThat(afterwards.filesScanned()).as("a completed sweep is not resumed: the next lists everything")
         .isEqualTo(afterwards.referencedFiles());
     assertThat(afterwards.orphanSample()).isEmpty();
+  }
+
+  @Test
+  @DisplayName("one deleting sweep per table: a second sweep while one runs does nothing and says so")
+  void aSecondSweepWhileOneHoldsTheLeaseReturnsAlreadyRunningAndDeletesNothing() {
+    List<String> live = commitFiles(T, "a.parquet");
+    List<String> orphans = new ArrayList<>();
+    for (int i = 0; i < 25; i++) {
+      orphans.add(put(String.format("%s/data/%s/orphan-%02d.parquet", T.path(), PARTITION, i)));
+    }
+    DefaultOrphanSweeper replica = new DefaultOrphanSweeper(store, catalog, checkpoints,
+        LifecycleConfig.Sweep.DEFAULTS, clock, registry);
+    List<SweepResult> during = new ArrayList<>();
+    store.onDelete((call, keys, real) -> {
+      if (call == 1) {
+        during.add(replica.sweep(T).batchSize(10).execute());
+        during.add(sweeper.sweep(T).batchSize(10).execute());
+        during.add(replica.sweep(T).dryRun(true).execute());
+      }
+      return real.delete(keys);
+    });
+
+    SweepResult first = sweeper.sweep(T).batchSize(10).execute();
+
+    assertThat(first.status()).isEqualTo(SweepResult.Status.COMPLETED);
+    assertThat(first.filesDeleted()).isEqualTo(25);
+    assertThat(during.get(0).status()).as("another replica").isEqualTo(SweepResult.Status.ALREADY_RUNNING);
+    assertThat(during.get(1).status()).as("another run of the same instance")
+        .isEqualTo(SweepResult.Status.ALREADY_RUNNING);
+    for (SweepResult r : during.subList(0, 2)) {
+      assertThat(r.filesScanned()).isZero();
+      assertThat(r.orphansIdentified()).isZero();
+      assertThat(r.filesDeleted()).isZero();
+    }
+    assertThat(during.get(2).status()).as("a dry run takes no lease").isEqualTo(SweepResult.Status.COMPLETED);
+    assertThat(during.get(2).orphansIdentified()).isEqualTo(25);
+    assertThat(store.deleteCalls()).as("only the lease holder deleted: 3 batches").hasSize(3);
+    assertThat(orphans).noneMatch(this::exists);
+    assertTableIntact(T, live);
+    Checkpoint done = checkpoints.get("sweep/" + T.path()).orElseThrow();
+    assertThat(done.leaseOwner()).as("released at the end").isNull();
+
+    store.onDelete((call, keys, real) -> real.delete(keys));
+    String later = writeFiles(T, "later.parquet").get(0);
+    SweepResult next = replica.sweep(T).execute();
+    assertThat(next.status()).isEqualTo(SweepResult.Status.COMPLETED);
+    assertThat(exists(later)).isFalse();
+  }
+
+  @Test
+  @DisplayName("one deleting sweep per table: a crashed sweep's lease lapses and the next sweep resumes from its "
+      + "checkpoint")
+  void anExpiredLeaseOfACrashedSweepLetsTheNextSweepResumeFromItsCheckpoint() {
+    List<String> live = commitFiles(T, "a.parquet");
+    List<String> orphans = new ArrayList<>();
+    for (int i = 0; i < 25; i++) {
+      orphans.add(put(String.format("%s/data/%s/orphan-%02d.parquet", T.path(), PARTITION, i)));
+    }
+    // What a replica killed after its first batch of ten leaves behind: its progress, under a live lease.
+    checkpoints.compareAndSet(Checkpoint.pending("sweep/" + T.path()).withCursor(1)
+        .withMetadata(Map.of(DefaultOrphanSweeper.LAST_DELETED_KEY, orphans.get(9)))
+        .withLease("killed-replica", clock.instant().plus(DefaultOrphanSweeper.LEASE_DURATION)), 0);
+
+    SweepResult blocked = sweeper.sweep(T).batchSize(10).execute();
+
+    assertThat(blocked.status()).isEqualTo(SweepResult.Status.ALREADY_RUNNING);
+    assertThat(store.deleteCalls()).isEmpty();
+    assertThat(orphans).allMatch(this::exists);
+
+    clock.advance(DefaultOrphanSweeper.LEASE_DURATION.plusSeconds(1));
+    SweepResult resumed = sweeper.sweep(T).batchSize(10).execute();
+
+    assertThat(resumed.status()).isEqualTo(SweepResult.Status.COMPLETED);
+    assertThat(resumed.orphanSample()).as("listed after the crashed run's last batch")
+        .containsExactlyElementsOf(locations(orphans.subList(10, 25)));
+    assertThat(resumed.filesDeleted()).isEqualTo(15);
+    assertThat(orphans.subList(10, 25)).noneMatch(this::exists);
+    assertTableIntact(T, live);
+    Checkpoint done = checkpoints.get("sweep/" + T.path()).orElseThrow();
+    assertThat(done.status()).isEqualTo(Checkpoint.Status.COMPLETED);
+    assertThat(done.cursor()).isEqualTo(3);
+    assertThat(done.leaseOwner()).isNull();
+  }
+
+  @Test
+  @DisplayName("one deleting sweep per table: a sweep paused past its lease while another took over stops")
+  void aSweepThatLostItsLeaseStopsAndTheNewHolderFinishes() {
+    List<String> live = commitFiles(T, "a.parquet");
+    List<String> orphans = new ArrayList<>();
+    for (int i = 0; i < 25; i++) {
+      orphans.add(put(String.format("%s/data/%s/orphan-%02d.parquet", T.path(), PARTITION, i)));
+    }
+    DefaultOrphanSweeper replica = new DefaultOrphanSweeper(store, catalog, checkpoints,
+        LifecycleConfig.Sweep.DEFAULTS, clock, registry);
+    List<SweepResult> takeover = new ArrayList<>();
+    store.onDelete((call, keys, real) -> {
+      if (call == 1) {
+        // The first sweep stalls in its first delete call until its lease has lapsed; a replica takes over.
+        clock.advance(DefaultOrphanSweeper.LEASE_DURATION.plusSeconds(1));
+        takeover.add(replica.sweep(T).batchSize(10).execute());
+      }
+      return real.delete(keys);
+    });
+
+    assertThatThrownBy(() -> sweeper.sweep(T).batchSize(10).execute())
+        .isInstanceOf(CheckpointConflictException.class)
+        .hasMessageContaining("lost the lease")
+        .hasMessageContaining("sweep/" + T.path());
+
+    assertThat(takeover.get(0).status()).isEqualTo(SweepResult.Status.COMPLETED);
+    assertThat(takeover.get(0).filesDeleted()).isEqualTo(25);
+    assertThat(orphans).noneMatch(this::exists);
+    assertTableIntact(T, live);
+    Checkpoint done = checkpoints.get("sweep/" + T.path()).orElseThrow();
+    assertThat(done.status()).isEqualTo(Checkpoint.Status.COMPLETED);
+    assertThat(done.leaseOwner()).as("the stopped sweep released nothing it no longer held").isNull();
   }
 
   @Test
