@@ -47,6 +47,7 @@ import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.FileMetaData;
+import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.parquet.io.SeekableInputStream;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.io.api.Converter;
@@ -100,9 +101,28 @@ final class StreamingRewriter {
    * @param targetFileSizeBytes output file size to aim for
    * @param rowGroupBytes output row group size, uncompressed; default 128 MiB
    * @param fastPathRowGroupBytes input row groups at least this large (uncompressed) are copied undecoded
-   * @param memoryBudgetBytes the most compressed output bytes buffered before a row group is flushed early
+   * @param memoryBudgetBytes the most compressed output bytes buffered before a row group is flushed early, and
+   *     the most input bytes the page merge holds at once
+   * @param pageMerge whether row groups are merged page by page ({@link PageMerge}) where that applies; the
+   *     default, {@code false} only to compare with the decode path
    */
-  record Settings(long targetFileSizeBytes, long rowGroupBytes, long fastPathRowGroupBytes, long memoryBudgetBytes) {}
+  record Settings(long targetFileSizeBytes, long rowGroupBytes, long fastPathRowGroupBytes, long memoryBudgetBytes,
+      boolean pageMerge) {
+    Settings(long targetFileSizeBytes, long rowGroupBytes, long fastPathRowGroupBytes, long memoryBudgetBytes) {
+      this(targetFileSizeBytes, rowGroupBytes, fastPathRowGroupBytes, memoryBudgetBytes, true);
+    }
+  }
+
+  /**
+   * How the output row groups of a rewrite were made.
+   *
+   * @param paged merged page by page from small input row groups, values not decoded
+   * @param decoded decoded and re-encoded (the fallback)
+   * @param copied large input row groups copied byte for byte
+   */
+  record RowGroups(int paged, int decoded, int copied) {
+    static final RowGroups NONE = new RowGroups(0, 0, 0);
+  }
 
   /** One written output. */
   record Output(String key, ObjectInfo info, long rows) {}
@@ -117,8 +137,10 @@ final class StreamingRewriter {
    * @param merged inputs whose rows are in the outputs
    * @param quarantined unreadable inputs, left out
    * @param excluded inputs of another schema, left out
+   * @param rowGroups how the output row groups were made
    */
-  record Result(List<Output> outputs, List<DataFile> merged, List<Rejected> quarantined, List<Rejected> excluded) {
+  record Result(List<Output> outputs, List<DataFile> merged, List<Rejected> quarantined, List<Rejected> excluded,
+      RowGroups rowGroups) {
     long rows() {
       return outputs.stream().mapToLong(Output::rows).sum();
     }
@@ -128,8 +150,17 @@ final class StreamingRewriter {
   private final ParquetProperties props;
   private final CompressionCodecFactory codecs;
 
+  /** Most bytes of a merged dictionary (plain-encoded): the dictionary page size the writer uses too. */
+  private final int dictionaryBound;
+
   StreamingRewriter(ObjectStore store) {
+    this(store, WriterDefaults.DICTIONARY_PAGE_SIZE);
+  }
+
+  /** With another bound on merged dictionaries (tests make inputs overflow it). */
+  StreamingRewriter(ObjectStore store, int dictionaryBound) {
     this.store = store;
+    this.dictionaryBound = dictionaryBound;
     this.props = ParquetProperties.builder()
         .withDictionaryEncoding(true)
         .withDictionaryPageSize(WriterDefaults.DICTIONARY_PAGE_SIZE)
@@ -158,7 +189,7 @@ final class StreamingRewriter {
     List<Rejected> quarantined = new ArrayList<>();
     List<Rejected> excluded = new ArrayList<>();
     List<DataFile> good = new ArrayList<>();
-    List<FileMetaData> metas = new ArrayList<>();
+    List<ParquetMetadata> metas = new ArrayList<>();
     MessageType schema = null;
     for (DataFile f : inputs) {
       try (ParquetFileReader r = open(f)) {
@@ -175,14 +206,14 @@ final class StreamingRewriter {
           continue;
         }
         good.add(f);
-        metas.add(meta);
+        metas.add(r.getFooter());
       } catch (IOException | RuntimeException e) {
         quarantined.add(new Rejected(f, describe(e)));
       }
     }
     while (true) {
       if (good.size() < 2) {
-        return new Result(List.of(), List.of(), quarantined, excluded);
+        return new Result(List.of(), List.of(), quarantined, excluded, RowGroups.NONE);
       }
       Merge merge = new Merge(table, groupId, good, metas, schema, settings, keys);
       ExecutorService pool = COLUMN_THREADS > 1 && schema.getColumns().size() > 1
@@ -195,7 +226,8 @@ final class StreamingRewriter {
       merge.pool = pool;
       try {
         List<Output> outputs = merge.run();
-        return new Result(outputs, List.copyOf(good), quarantined, excluded);
+        return new Result(outputs, List.copyOf(good), quarantined, excluded,
+            new RowGroups(merge.paged, merge.decoded, merge.copied));
       } catch (BadInput bad) {
         merge.discardAll();
         int i = good.indexOf(bad.file);
@@ -212,6 +244,7 @@ final class StreamingRewriter {
         merge.discardAll();
         throw e;
       } finally {
+        merge.pages().close();
         if (pool != null) {
           pool.shutdownNow();
         }
@@ -273,7 +306,7 @@ final class StreamingRewriter {
     private final String table;
     private final String groupId;
     private final List<DataFile> inputs;
-    private final List<FileMetaData> metas;
+    private final List<ParquetMetadata> metas;
     private final MessageType schema;
     private final Settings settings;
     private final Supplier<String> keys;
@@ -291,13 +324,18 @@ final class StreamingRewriter {
     private ColumnWriteStore columnStore;
     private ColumnWriter[] writers;
     private long groupRows;
-    private long groupUncompressed;
+
+    private final PageMerge pageMerge;
+    /** Output row groups made by the page merge, by decoding, and by copying. */
+    int paged;
+    int decoded;
+    int copied;
 
     private long uncompressedLeft;
     private long uncompressedWrittenTotal;
     private long bytesWrittenTotal;
 
-    Merge(String table, String groupId, List<DataFile> inputs, List<FileMetaData> metas, MessageType schema,
+    Merge(String table, String groupId, List<DataFile> inputs, List<ParquetMetadata> metas, MessageType schema,
         Settings settings, Supplier<String> keys) {
       this.table = table;
       this.groupId = groupId;
@@ -308,71 +346,150 @@ final class StreamingRewriter {
       this.keys = keys;
       this.columns = schema.getColumns();
       this.keyValues = sharedKeyValues(metas);
+      this.pageMerge = new PageMerge(store, WriterDefaults.CODEC, dictionaryBound);
     }
 
+    PageMerge pages() {
+      return pageMerge;
+    }
+
+    /**
+     * Cuts the inputs' row groups into output row groups: consecutive small row groups up to the row group size
+     * (and up to what the current output still takes), each written by the page merge where it applies and
+     * decoded otherwise; a large row group is copied on its own.
+     */
     List<Output> run() throws IOException {
-      for (DataFile f : inputs) {
-        uncompressedLeft += f.sizeBytes(); // refined per file once its footer is read
+      for (ParquetMetadata m : metas) {
+        for (BlockMetaData b : m.getBlocks()) {
+          uncompressedLeft += b.getTotalByteSize();
+        }
       }
+      List<PageMerge.Source> unit = new ArrayList<>();
+      long unitBytes = 0;
+      long unitCompressed = 0;
       for (int i = 0; i < inputs.size(); i++) {
-        copyFile(inputs.get(i), metas.get(i).getCreatedBy());
+        DataFile f = inputs.get(i);
+        String key = store.keyOf(f.location()).orElseThrow();
+        List<BlockMetaData> blocks = metas.get(i).getBlocks();
+        for (BlockMetaData b : blocks) {
+          if (b.getRowCount() == 0) {
+            continue;
+          }
+          boolean large = b.getTotalByteSize() >= settings.fastPathRowGroupBytes();
+          if (!unit.isEmpty() && (large || unitBytes + b.getTotalByteSize() > settings.rowGroupBytes()
+              || unitCompressed >= room())) {
+            writeUnit(unit);
+            unit.clear();
+            unitBytes = 0;
+            unitCompressed = 0;
+          }
+          if (large) {
+            ensureWriter();
+            appendUndecoded(f, b);
+            copied++;
+            account(b.getTotalByteSize());
+            continue;
+          }
+          unit.add(new PageMerge.Source(f, key, b, metas.get(i).getFileMetaData().getCreatedBy()));
+          unitBytes += b.getTotalByteSize();
+          unitCompressed += b.getCompressedSize();
+        }
+      }
+      if (!unit.isEmpty()) {
+        writeUnit(unit);
       }
       closeOutput();
       return List.copyOf(done);
     }
 
-    private void copyFile(DataFile f, String createdBy) throws IOException {
-      uncompressedLeft -= f.sizeBytes();
-      long rows = 0;
-      ParquetFileReader reader;
-      try {
-        reader = open(f);
-      } catch (IOException | RuntimeException e) {
-        throw new BadInput(f, describe(e), e);
-      }
-      try (reader) {
-        List<BlockMetaData> blocks = reader.getRowGroups();
-        long fileUncompressed = 0;
-        for (BlockMetaData b : blocks) {
-          fileUncompressed += b.getTotalByteSize();
-        }
-        uncompressedLeft += fileUncompressed;
-        for (int i = 0; i < blocks.size(); i++) {
-          BlockMetaData b = blocks.get(i);
-          if (b.getRowCount() == 0) {
-            continue;
-          }
-          ensureOutput();
-          if (b.getTotalByteSize() >= settings.fastPathRowGroupBytes()) {
-            flushRowGroup();
-            appendUndecoded(f, reader, b);
-          } else {
-            PageReadStore rowGroup;
-            try {
-              rowGroup = reader.readRowGroup(i);
-            } catch (IOException | RuntimeException e) {
-              throw new BadInput(f, describe(e), e);
-            }
-            copyRowGroup(f, rowGroup, b.getRowCount(), createdBy);
-            groupUncompressed += b.getTotalByteSize();
-            if (groupUncompressed >= settings.rowGroupBytes()
-                || columnStore.getBufferedSize() >= settings.memoryBudgetBytes()) {
-              flushRowGroup();
-            }
-          }
-          rows += b.getRowCount();
-          uncompressedLeft -= b.getTotalByteSize();
-          uncompressedWrittenTotal += b.getTotalByteSize();
-          maybeRoll();
-        }
-      }
-      if (rows != f.recordCount()) {
-        throw new BadInput(f, String.format(Locale.ROOT, "read %d rows but the table records %d", rows,
-            f.recordCount()), null);
-      }
+    /** Bytes the current output takes before it reaches the target. */
+    private long room() throws IOException {
+      return settings.targetFileSizeBytes() - (writer == null ? 0 : writer.getPos());
     }
 
-    private void appendUndecoded(DataFile f, ParquetFileReader reader, BlockMetaData b) throws IOException {
+    private void account(long uncompressed) throws IOException {
+      uncompressedLeft -= uncompressed;
+      uncompressedWrittenTotal += uncompressed;
+      maybeRoll();
+    }
+
+    /** Writes consecutive small input row groups as one output row group. */
+    private void writeUnit(List<PageMerge.Source> unit) throws IOException {
+      ensureWriter();
+      long rows = 0;
+      long uncompressed = 0;
+      for (PageMerge.Source s : unit) {
+        rows += s.block().getRowCount();
+        uncompressed += s.block().getTotalByteSize();
+      }
+      boolean written;
+      try {
+        written = settings.pageMerge() && pageMerge.write(unit, columns, writer, settings.memoryBudgetBytes());
+      } catch (PageMerge.BadPage bad) {
+        throw new BadInput(bad.file, bad.getMessage(), bad.getCause());
+      }
+      if (written) {
+        paged++;
+        outRows += rows;
+      } else {
+        decodeUnit(unit);
+      }
+      account(uncompressed);
+    }
+
+    /** The fallback: decodes the unit's row groups into fresh column writers, flushed as one row group. */
+    private void decodeUnit(List<PageMerge.Source> unit) throws IOException {
+      ParquetFileReader reader = null;
+      DataFile open = null;
+      try {
+        for (PageMerge.Source s : unit) {
+          if (s.file() != open) {
+            if (reader != null) {
+              reader.close();
+            }
+            reader = null;
+            open = s.file();
+            try {
+              reader = open(s.file());
+            } catch (IOException | RuntimeException e) {
+              throw new BadInput(s.file(), describe(e), e);
+            }
+          }
+          int index = reader.getRowGroups().indexOf(s.block());
+          if (index < 0) {
+            index = indexOf(reader.getRowGroups(), s.block());
+          }
+          PageReadStore rowGroup;
+          try {
+            rowGroup = reader.readRowGroup(index);
+          } catch (IOException | RuntimeException e) {
+            throw new BadInput(s.file(), describe(e), e);
+          }
+          ensureColumnStore();
+          copyRowGroup(s.file(), rowGroup, s.block().getRowCount(), s.createdBy());
+          if (columnStore.getBufferedSize() >= settings.memoryBudgetBytes()) {
+            flushRowGroup();
+          }
+        }
+      } finally {
+        if (reader != null) {
+          reader.close();
+        }
+      }
+      flushRowGroup();
+    }
+
+    /** The index of a row group by its position in the file (footers read twice are equal, not identical). */
+    private int indexOf(List<BlockMetaData> blocks, BlockMetaData b) {
+      for (int i = 0; i < blocks.size(); i++) {
+        if (blocks.get(i).getStartingPos() == b.getStartingPos()) {
+          return i;
+        }
+      }
+      throw new IllegalStateException("row group at " + b.getStartingPos() + " not found on a second read");
+    }
+
+    private void appendUndecoded(DataFile f, BlockMetaData b) throws IOException {
       String key = store.keyOf(f.location()).orElseThrow();
       try (SeekableInputStream in = new StoreInputFile(store, key, f.sizeBytes()).newStream()) {
         writer.appendRowGroup(in, b, false);
@@ -459,7 +576,7 @@ final class StreamingRewriter {
       }
     }
 
-    private void ensureOutput() throws IOException {
+    private void ensureWriter() throws IOException {
       if (writer == null) {
         outKey = keys.get();
         out = new StoreOutputFile(store, outKey);
@@ -468,6 +585,9 @@ final class StreamingRewriter {
         writer.start();
         outRows = 0;
       }
+    }
+
+    private void ensureColumnStore() {
       if (columnStore == null) {
         pages = new ColumnChunkPageWriteStore(codecs.getCompressor(WriterDefaults.CODEC), schema,
             props.getAllocator(), props.getColumnIndexTruncateLength(), props.getPageWriteChecksumEnabled());
@@ -477,7 +597,6 @@ final class StreamingRewriter {
           writers[c] = columnStore.getColumnWriter(columns.get(c));
         }
         groupRows = 0;
-        groupUncompressed = 0;
       }
     }
 
@@ -490,6 +609,7 @@ final class StreamingRewriter {
         columnStore.flush();
         pages.flushToFileWriter(writer);
         writer.endBlock();
+        decoded++;
       }
       columnStore.close();
       pages.close();
@@ -663,11 +783,11 @@ final class StreamingRewriter {
     return consumed - consumedBefore;
   }
 
-  private static Map<String, String> sharedKeyValues(List<FileMetaData> metas) {
-    Map<String, String> shared = new LinkedHashMap<>(metas.get(0).getKeyValueMetaData());
+  private static Map<String, String> sharedKeyValues(List<ParquetMetadata> metas) {
+    Map<String, String> shared = new LinkedHashMap<>(metas.get(0).getFileMetaData().getKeyValueMetaData());
     shared.remove(WRITER_MODEL_KEY);
-    for (FileMetaData m : metas.subList(1, metas.size())) {
-      Map<String, String> kv = m.getKeyValueMetaData();
+    for (ParquetMetadata m : metas.subList(1, metas.size())) {
+      Map<String, String> kv = m.getFileMetaData().getKeyValueMetaData();
       shared.entrySet().removeIf(e -> !Objects.equals(e.getValue(), kv.get(e.getKey())));
     }
     return new HashMap<>(shared);
