@@ -200,7 +200,7 @@ final class PageMerge implements AutoCloseable {
     }
   }
 
-  private static Chunk scan(Bytes bytes, int k, Source s, ColumnDescriptor column, ColumnChunkMetaData meta)
+  private Chunk scan(Bytes bytes, int k, Source s, ColumnDescriptor column, ColumnChunkMetaData meta)
       throws IOException {
     if (meta.isEncrypted()) {
       return Chunk.no("encrypted column");
@@ -211,6 +211,12 @@ final class PageMerge implements AutoCloseable {
     Statistics<?> chunkStats = meta.getStatistics();
     if (chunkStats == null || chunkStats.isEmpty() || !chunkStats.isNumNullsSet()) {
       return Chunk.no("no chunk statistics");
+    }
+    if (!chunkStats.hasNonNullValue() && chunkStats.getNumNulls() != meta.getValueCount()
+        && column.getPrimitiveType().getPrimitiveTypeName() != PrimitiveType.PrimitiveTypeName.INT96) {
+      // Min and max dropped by the reader (a writer or sort order it does not trust) while the decode path
+      // computes them. INT96 has no defined order: parquet-java never reports its min and max, either way.
+      return Chunk.no("chunk statistics without min and max");
     }
     Slice in = bytes.chunk(k, meta);
     Chunk chunk = new Chunk();
@@ -303,10 +309,21 @@ final class PageMerge implements AutoCloseable {
     }
     boolean needRows = chunk.pages.stream().anyMatch(p -> p.rows() < 0);
     if (headerStatsMissing || needRows) {
-      String why = fromIndexes(bytes, k, chunk, type, chunkStats, s.block().getRowCount(), headerStatsMissing,
+      String why = fromIndexes(bytes, k, chunk, column, chunkStats, s.block().getRowCount(), headerStatsMissing,
           needRows);
       if (why != null) {
         return Chunk.no(why);
+      }
+    }
+    boolean nested = column.getMaxRepetitionLevel() > 0 || column.getMaxDefinitionLevel() > 1;
+    if (nested) {
+      // Writers disagree on what a null is below the top level (parquet-java counts every level short of a
+      // value, Arrow only null leaves): count them as the decode path would, from the definition levels.
+      for (int i = 0; i < chunk.pages.size(); i++) {
+        Page p = chunk.pages.get(i);
+        Statistics<?> st = p.stats().copy();
+        st.setNumNulls(nullsOf(in, meta.getCodec(), p, column));
+        chunk.pages.set(i, new Page(p.header(), p.body(), p.size(), st, p.rows()));
       }
     }
     Statistics<?> merged = null;
@@ -317,6 +334,11 @@ final class PageMerge implements AutoCloseable {
         merged.mergeStatistics(p.stats());
       }
     }
+    if (nested) {
+      Statistics<?> withNulls = chunkStats.copy();
+      withNulls.setNumNulls(merged.getNumNulls());
+      chunkStats = withNulls;
+    }
     if (!sameStatistics(merged, chunkStats)) {
       return Chunk.no("page statistics do not add up to the chunk statistics (truncated or missing)");
     }
@@ -324,8 +346,9 @@ final class PageMerge implements AutoCloseable {
   }
 
   /** Fills missing page statistics and rows from the input's column and offset index; returns why not. */
-  private static String fromIndexes(Bytes bytes, int k, Chunk chunk, PrimitiveType type, Statistics<?> chunkStats,
+  private String fromIndexes(Bytes bytes, int k, Chunk chunk, ColumnDescriptor column, Statistics<?> chunkStats,
       long blockRows, boolean stats, boolean rows) throws IOException {
+    PrimitiveType type = column.getPrimitiveType();
     int n = chunk.pages.size();
     ColumnIndex ci = null;
     if (stats && !(n == 1)) {
@@ -343,13 +366,12 @@ final class PageMerge implements AutoCloseable {
     OffsetIndex oi = null;
     if (rows) {
       Slice s = bytes.index(k, chunk.meta.getOffsetIndexReference());
-      if (s == null) {
-        return "nested v1 pages and no offset index";
-      }
-      oi = ParquetMetadataConverter.fromParquetOffsetIndex(
-          Util.readOffsetIndex(new ByteArrayInputStream(s.array, s.offset, s.length)));
-      if (oi.getPageCount() != n) {
-        return "the offset index does not match the pages";
+      if (s != null) {
+        oi = ParquetMetadataConverter.fromParquetOffsetIndex(
+            Util.readOffsetIndex(new ByteArrayInputStream(s.array, s.offset, s.length)));
+        if (oi.getPageCount() != n) {
+          return "the offset index does not match the pages";
+        }
       }
     }
     for (int i = 0; i < n; i++) {
@@ -370,7 +392,13 @@ final class PageMerge implements AutoCloseable {
         }
       }
       long r = p.rows();
-      if (r < 0) {
+      if (r < 0 && oi == null) {
+        // No offset index (written before parquet-java 1.11): rows are the values starting at repetition level 0.
+        r = rowsOfV1Page(bytes.chunk(k, chunk.meta), chunk.meta.getCodec(), p, column);
+        if (r < 0) {
+          return "a nested v1 page that starts inside a row";
+        }
+      } else if (r < 0) {
         long first = oi.getFirstRowIndex(i);
         long next = i + 1 < n ? oi.getFirstRowIndex(i + 1) : blockRows;
         r = next - first;
@@ -385,6 +413,51 @@ final class PageMerge implements AutoCloseable {
 
   private static int le32(byte[] b, int at) {
     return (b[at] & 0xff) | (b[at + 1] & 0xff) << 8 | (b[at + 2] & 0xff) << 16 | (b[at + 3] & 0xff) << 24;
+  }
+
+  /** Levels of a page short of the column's maximum definition level: its nulls as parquet-java counts them. */
+  private long nullsOf(Slice in, CompressionCodecName from, Page p, ColumnDescriptor column) throws IOException {
+    int count = p.values();
+    int maxDl = column.getMaxDefinitionLevel();
+    int width = BytesUtils.getWidthFromMaxInt(maxDl);
+    int[] levels = new int[count];
+    if (p.v2()) {
+      DataPageHeaderV2 d = p.header().getData_page_header_v2();
+      int at = in.offset + p.body() + d.getRepetition_levels_byte_length();
+      decodeHybrid(in.array, at, at + d.getDefinition_levels_byte_length(), width, levels, count);
+    } else {
+      byte[] raw = decompress(from, in.array, in.offset + p.body(), p.size(),
+          p.header().getUncompressed_page_size());
+      int at = column.getMaxRepetitionLevel() > 0 ? 4 + le32(raw, 0) : 0;
+      decodeHybrid(raw, at + 4, at + 4 + le32(raw, at), width, levels, count);
+    }
+    long nulls = 0;
+    for (int level : levels) {
+      if (level < maxDl) {
+        nulls++;
+      }
+    }
+    return nulls;
+  }
+
+  /** Rows of a nested v1 page from its repetition levels, or -1 when the page does not start a row. */
+  private long rowsOfV1Page(Slice in, CompressionCodecName from, Page p, ColumnDescriptor column)
+      throws IOException {
+    byte[] raw = decompress(from, in.array, in.offset + p.body(), p.size(), p.header().getUncompressed_page_size());
+    int len = le32(raw, 0);
+    int count = p.header().getData_page_header().getNum_values();
+    int[] levels = new int[count];
+    decodeHybrid(raw, 4, 4 + len, BytesUtils.getWidthFromMaxInt(column.getMaxRepetitionLevel()), levels, count);
+    if (count > 0 && levels[0] != 0) {
+      return -1;
+    }
+    long rows = 0;
+    for (int level : levels) {
+      if (level == 0) {
+        rows++;
+      }
+    }
+    return rows;
   }
 
   private static byte[] bytes(ByteBuffer b) {
@@ -441,8 +514,14 @@ final class PageMerge implements AutoCloseable {
     }
     writer.startColumn(column, values, codec);
     int bitWidth = 0;
-    if (merged != null && merged.count > 0) {
-      bitWidth = BytesUtils.getWidthFromMaxInt(merged.count - 1);
+    // Written even when empty (an all-null chunk's writer may leave a dictionary of no entries): its pages still
+    // say they are dictionary-encoded, and readers want the dictionary before them.
+    boolean remapped = false;
+    for (int[] map : maps) {
+      remapped |= map != null;
+    }
+    if (remapped) {
+      bitWidth = BytesUtils.getWidthFromMaxInt(Math.max(0, merged.count - 1));
       BytesInput body = compress(merged.data, merged.size);
       writer.writeDictionaryPage(new DictionaryPage(body, merged.size, merged.count, dictionaryEncoding));
     }
@@ -924,7 +1003,7 @@ final class PageMerge implements AutoCloseable {
         }
         // The indexes sit after all row groups: read with the chunks when close by (a small file: one read for
         // the whole file), on demand otherwise.
-        if (indexLo >= hi && indexHi - hi <= Math.max(INDEX_GAP, hi - lo)) {
+        if (indexHi > hi && indexLo >= hi && indexHi - hi <= Math.max(INDEX_GAP, hi - lo)) {
           hi = indexHi;
         }
         from[k] = lo;
