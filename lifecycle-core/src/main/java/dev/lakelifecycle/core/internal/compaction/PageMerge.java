@@ -2,6 +2,7 @@ package dev.lakelifecycle.core.internal.compaction;
 
 import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdCompressCtx;
+import com.github.luben.zstd.ZstdDecompressCtx;
 import dev.lakelifecycle.api.DataFile;
 import dev.lakelifecycle.api.ObjectNotFoundException;
 import dev.lakelifecycle.api.StorageException;
@@ -9,13 +10,21 @@ import dev.lakelifecycle.api.storage.ObjectStore;
 import dev.lakelifecycle.api.storage.SeekableInput;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.zip.CRC32;
 import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.bytes.BytesUtils;
@@ -79,9 +88,9 @@ final class PageMerge implements AutoCloseable {
   private final ObjectStore store;
   private final CompressionCodecName codec;
   private final int dictionaryBound;
-  private final ZstdCompressCtx zstd;
-  /** Only for codecs other than zstd; created on first use (Hadoop's codec pool logs each codec it creates). */
-  private CompressionCodecFactory codecs;
+  /** Codec state of each thread that works for this merge (zstd contexts are not thread-safe). */
+  private final ThreadLocal<Codec> threadCodec = new ThreadLocal<>();
+  private final Queue<Codec> allCodecs = new ConcurrentLinkedQueue<>();
 
   /**
    * @param store where inputs are read
@@ -92,16 +101,12 @@ final class PageMerge implements AutoCloseable {
     this.store = store;
     this.codec = codec;
     this.dictionaryBound = dictionaryBound;
-    this.zstd = codec == CompressionCodecName.ZSTD ? new ZstdCompressCtx().setLevel(ZSTD_LEVEL) : null;
   }
 
   @Override
   public void close() {
-    if (zstd != null) {
-      zstd.close();
-    }
-    if (codecs != null) {
-      codecs.release();
+    for (Codec c; (c = allCodecs.poll()) != null; ) {
+      c.close();
     }
   }
 
@@ -112,8 +117,8 @@ final class PageMerge implements AutoCloseable {
    * @throws BadPage if an input turns out unreadable after writing began (the output is then unusable)
    * @throws StorageException if the store fails
    */
-  boolean write(List<Source> sources, List<ColumnDescriptor> columns, ParquetFileWriter writer, long budget)
-      throws IOException {
+  boolean write(List<Source> sources, List<ColumnDescriptor> columns, ParquetFileWriter writer, long budget,
+      ExecutorService pool) throws IOException {
     Bytes bytes;
     try {
       bytes = Bytes.read(store, sources, columns.size(), budget);
@@ -147,12 +152,71 @@ final class PageMerge implements AutoCloseable {
       rows += s.block().getRowCount();
     }
     writer.startBlock(rows);
-    for (int c = 0; c < columns.size(); c++) {
-      writeColumn(bytes, sources, columns.get(c), chunks[c], writer);
-      chunks[c] = null;
+    if (pool == null) {
+      for (int c = 0; c < columns.size(); c++) {
+        for (Emit e : prepareColumn(bytes, sources, columns.get(c), chunks[c])) {
+          e.to(writer);
+        }
+        chunks[c] = null;
+      }
+    } else {
+      // Columns are prepared (remapped, recompressed) side by side and written in order; at most `ahead`
+      // prepared columns wait in memory.
+      int ahead = Math.max(2, THREADS);
+      List<Future<List<Emit>>> prepared = new ArrayList<>();
+      try {
+        for (int c = 0; c < columns.size(); c++) {
+          while (prepared.size() < columns.size() && prepared.size() <= c + ahead) {
+            int col = prepared.size();
+            Chunk[] cs = chunks[col];
+            chunks[col] = null;
+            prepared.add(pool.submit(() -> prepareColumn(bytes, sources, columns.get(col), cs)));
+          }
+          for (Emit e : await(prepared.get(c))) {
+            e.to(writer);
+          }
+          prepared.set(c, null);
+        }
+      } finally {
+        for (Future<List<Emit>> f : prepared) {
+          if (f != null) {
+            f.cancel(true);
+          }
+        }
+      }
     }
     writer.endBlock();
     return true;
+  }
+
+  /** Threads that prepare columns side by side: the rewriter's column pool has this many. */
+  private static final int THREADS = Math.min(4, Runtime.getRuntime().availableProcessors());
+
+  private static List<Emit> await(Future<List<Emit>> f) throws IOException {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while preparing a column", e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof IOException io) {
+        throw io;
+      }
+      if (cause instanceof RuntimeException re) {
+        throw re;
+      }
+      if (cause instanceof Error err) {
+        throw err;
+      }
+      throw new IllegalStateException(cause);
+    }
+  }
+
+  /** One call on the output writer, prepared (compressed) beforehand so that writing is only copying. */
+  @FunctionalInterface
+  private interface Emit {
+    void to(ParquetFileWriter w) throws IOException;
   }
 
   private static void rethrowStorage(Throwable e) {
@@ -479,8 +543,9 @@ final class PageMerge implements AutoCloseable {
   // ---------------------------------------------------------------------------------------------------------------
   // Write: one output column chunk.
 
-  private void writeColumn(Bytes bytes, List<Source> sources, ColumnDescriptor column, Chunk[] chunks,
-      ParquetFileWriter writer) throws IOException {
+  private List<Emit> prepareColumn(Bytes bytes, List<Source> sources, ColumnDescriptor column, Chunk[] chunks)
+      throws IOException {
+    List<Emit> writer = new ArrayList<>();
     PrimitiveType type = column.getPrimitiveType();
     long values = 0;
     for (Chunk ch : chunks) {
@@ -512,7 +577,8 @@ final class PageMerge implements AutoCloseable {
       maps[k] = merged.add(own, dictionaryBound);
       plain[k] = maps[k] == null;
     }
-    writer.startColumn(column, values, codec);
+    long columnValues = values;
+    writer.add(w -> w.startColumn(column, columnValues, codec));
     int bitWidth = 0;
     // Written even when empty (an all-null chunk's writer may leave a dictionary of no entries): its pages still
     // say they are dictionary-encoded, and readers want the dictionary before them.
@@ -523,7 +589,8 @@ final class PageMerge implements AutoCloseable {
     if (remapped) {
       bitWidth = BytesUtils.getWidthFromMaxInt(Math.max(0, merged.count - 1));
       BytesInput body = compress(merged.data, merged.size);
-      writer.writeDictionaryPage(new DictionaryPage(body, merged.size, merged.count, dictionaryEncoding));
+      DictionaryPage page = new DictionaryPage(body, merged.size, merged.count, dictionaryEncoding);
+      writer.add(w -> w.writeDictionaryPage(page));
     }
     for (int k = 0; k < chunks.length; k++) {
       Chunk ch = chunks[k];
@@ -551,7 +618,8 @@ final class PageMerge implements AutoCloseable {
         }
       }
     }
-    writer.endColumn();
+    writer.add(ParquetFileWriter::endColumn);
+    return writer;
   }
 
   private Slice read(Bytes bytes, Source s, int k, ColumnChunkMetaData meta) {
@@ -578,7 +646,7 @@ final class PageMerge implements AutoCloseable {
     return true;
   }
 
-  private void writePage(ParquetFileWriter writer, ColumnDescriptor column, Slice in, CompressionCodecName from,
+  private void writePage(List<Emit> writer, ColumnDescriptor column, Slice in, CompressionCodecName from,
       Page p, int[] map, boolean identity, int bitWidth, Entries own) throws IOException {
     PageHeader h = p.header();
     boolean dict = p.encoding().usesDictionary();
@@ -591,14 +659,16 @@ final class PageMerge implements AutoCloseable {
       Encoding rl = CONVERTER.getEncoding(d.getRepetition_level_encoding());
       Encoding dl = CONVERTER.getEncoding(d.getDefinition_level_encoding());
       if (sameCodec && (!dict || identity)) {
-        writer.writeDataPage(d.getNum_values(), h.getUncompressed_page_size(),
-            BytesInput.from(in.array, in.offset + p.body(), p.size()), p.stats(), p.rows(), rl, dl, p.encoding());
+        BytesInput copy = BytesInput.from(in.array, in.offset + p.body(), p.size());
+        writer.add(w -> w.writeDataPage(d.getNum_values(), h.getUncompressed_page_size(), copy, p.stats(), p.rows(),
+            rl, dl, p.encoding()));
         return;
       }
       byte[] raw = decompress(from, in.array, in.offset + p.body(), p.size(), h.getUncompressed_page_size());
       if (!dict || identity) {
-        writer.writeDataPage(d.getNum_values(), raw.length, compress(raw, raw.length), p.stats(), p.rows(), rl, dl,
-            p.encoding());
+        BytesInput recompressed = compress(raw, raw.length);
+        writer.add(w -> w.writeDataPage(d.getNum_values(), raw.length, recompressed, p.stats(), p.rows(), rl, dl,
+            p.encoding()));
         return;
       }
       int levelsEnd = 0;
@@ -616,8 +686,9 @@ final class PageMerge implements AutoCloseable {
       Buffer out = new Buffer(raw.length + 16);
       out.write(raw, 0, levelsEnd);
       Encoding encoding = transcode(raw, levelsEnd, raw.length, nonNull, map, bitWidth, own, out, p.encoding());
-      writer.writeDataPage(d.getNum_values(), out.size, compress(out.data, out.size), p.stats(), p.rows(), rl, dl,
-          encoding);
+      BytesInput remapped = compress(out.data, out.size);
+      int size = out.size;
+      writer.add(w -> w.writeDataPage(d.getNum_values(), size, remapped, p.stats(), p.rows(), rl, dl, encoding));
       return;
     }
     DataPageHeaderV2 d = h.getData_page_header_v2();
@@ -631,8 +702,9 @@ final class PageMerge implements AutoCloseable {
     int rawLen = h.getUncompressed_page_size() - rlLen - dlLen;
     boolean compressed = !d.isSetIs_compressed() || d.isIs_compressed();
     if ((!dict || identity) && (sameCodec || !compressed)) {
-      writer.writeDataPageV2(d.getNum_rows(), d.getNum_nulls(), d.getNum_values(), rl, dl, p.encoding(),
-          BytesInput.from(in.array, dataAt, dataLen), compressed, rawLen, p.stats());
+      BytesInput copy = BytesInput.from(in.array, dataAt, dataLen);
+      writer.add(w -> w.writeDataPageV2(d.getNum_rows(), d.getNum_nulls(), d.getNum_values(), rl, dl, p.encoding(),
+          copy, compressed, rawLen, p.stats()));
       return;
     }
     byte[] raw = compressed ? decompress(from, in.array, dataAt, dataLen, rawLen)
@@ -647,8 +719,11 @@ final class PageMerge implements AutoCloseable {
       data = out.data;
       size = out.size;
     }
-    writer.writeDataPageV2(d.getNum_rows(), d.getNum_nulls(), d.getNum_values(), rl, dl, encoding,
-        compress(data, size), true, size, p.stats());
+    BytesInput body = compress(data, size);
+    Encoding dataEncoding = encoding;
+    int dataSize = size;
+    writer.add(w -> w.writeDataPageV2(d.getNum_rows(), d.getNum_nulls(), d.getNum_values(), rl, dl, dataEncoding,
+        body, true, dataSize, p.stats()));
   }
 
   /**
@@ -784,41 +859,89 @@ final class PageMerge implements AutoCloseable {
   // parquet-java's codec factory.
 
   private byte[] decompress(CompressionCodecName from, byte[] src, int off, int len, int size) throws IOException {
-    if (from == CompressionCodecName.UNCOMPRESSED) {
-      if (len != size) {
-        throw new IOException(String.format(Locale.ROOT, "uncompressed page of %d bytes claims %d", len, size));
-      }
-      return Arrays.copyOfRange(src, off, off + len);
-    }
-    if (from == CompressionCodecName.ZSTD) {
-      byte[] out = new byte[size];
-      long n = Zstd.decompressByteArray(out, 0, size, src, off, len);
-      if (Zstd.isError(n) || n != size) {
-        throw new IOException(String.format(Locale.ROOT, "zstd page of %d bytes did not decompress to %d bytes%s",
-            len, size, Zstd.isError(n) ? ": " + Zstd.getErrorName(n) : ""));
-      }
-      return out;
-    }
-    return factory().getDecompressor(from).decompress(BytesInput.from(src, off, len), size).toByteArray();
+    return codec().decompress(from, src, off, len, size);
   }
 
   private BytesInput compress(byte[] raw, int len) throws IOException {
-    if (codec == CompressionCodecName.UNCOMPRESSED) {
-      return BytesInput.from(raw, 0, len);
-    }
-    if (zstd != null) {
-      byte[] out = new byte[(int) Zstd.compressBound(len)];
-      int n = zstd.compressByteArray(out, 0, out.length, raw, 0, len);
-      return BytesInput.from(out, 0, n);
-    }
-    return BytesInput.copy(factory().getCompressor(codec).compress(BytesInput.from(raw, 0, len)));
+    return codec().compress(raw, len);
   }
 
-  private CompressionCodecFactory factory() {
-    if (codecs == null) {
-      codecs = new CodecFactory(new PlainParquetConfiguration(), 1 << 20);
+  private Codec codec() {
+    Codec c = threadCodec.get();
+    if (c == null) {
+      c = new Codec(codec);
+      threadCodec.set(c);
+      allCodecs.add(c);
     }
-    return codecs;
+    return c;
+  }
+
+  /** The codec state of one thread. */
+  private static final class Codec {
+    private final CompressionCodecName codec;
+    private final ZstdCompressCtx zstd;
+    private final ZstdDecompressCtx unzstd = new ZstdDecompressCtx();
+    /** Only for codecs other than zstd; created on first use (Hadoop's codec pool logs each codec it creates). */
+    private CompressionCodecFactory codecs;
+
+    Codec(CompressionCodecName codec) {
+      this.codec = codec;
+      this.zstd = codec == CompressionCodecName.ZSTD ? new ZstdCompressCtx().setLevel(ZSTD_LEVEL) : null;
+    }
+
+    byte[] decompress(CompressionCodecName from, byte[] src, int off, int len, int size) throws IOException {
+      if (from == CompressionCodecName.UNCOMPRESSED) {
+        if (len != size) {
+          throw new IOException(String.format(Locale.ROOT, "uncompressed page of %d bytes claims %d", len, size));
+        }
+        return Arrays.copyOfRange(src, off, off + len);
+      }
+      if (from == CompressionCodecName.ZSTD) {
+        byte[] out = new byte[size];
+        int n;
+        try {
+          n = unzstd.decompressByteArray(out, 0, size, src, off, len);
+        } catch (RuntimeException e) {
+          throw new IOException(String.format(Locale.ROOT, "zstd page of %d bytes did not decompress: %s", len,
+              e.getMessage()), e);
+        }
+        if (n != size) {
+          throw new IOException(String.format(Locale.ROOT, "zstd page of %d bytes decompressed to %d bytes, not %d",
+              len, n, size));
+        }
+        return out;
+      }
+      return factory().getDecompressor(from).decompress(BytesInput.from(src, off, len), size).toByteArray();
+    }
+
+    BytesInput compress(byte[] raw, int len) throws IOException {
+      if (codec == CompressionCodecName.UNCOMPRESSED) {
+        return BytesInput.from(Arrays.copyOf(raw, len));
+      }
+      if (zstd != null) {
+        byte[] out = new byte[(int) Zstd.compressBound(len)];
+        int n = zstd.compressByteArray(out, 0, out.length, raw, 0, len);
+        return BytesInput.from(out, 0, n);
+      }
+      return BytesInput.copy(factory().getCompressor(codec).compress(BytesInput.from(raw, 0, len)));
+    }
+
+    private CompressionCodecFactory factory() {
+      if (codecs == null) {
+        codecs = new CodecFactory(new PlainParquetConfiguration(), 1 << 20);
+      }
+      return codecs;
+    }
+
+    void close() {
+      if (zstd != null) {
+        zstd.close();
+      }
+      unzstd.close();
+      if (codecs != null) {
+        codecs.release();
+      }
+    }
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -876,6 +999,9 @@ final class PageMerge implements AutoCloseable {
           map[i] = -1;
           fresh.add(i);
           freshBytes += probe.len;
+          if (size + freshBytes > bound) {
+            return null; // does not fit: no need to look at the rest
+          }
         } else {
           map[i] = id;
         }
@@ -908,6 +1034,8 @@ final class PageMerge implements AutoCloseable {
    * replaced when it grows; the old array stays reachable through them and keeps its content.
    */
   private static final class Key {
+    private static final VarHandle LONG_LE =
+        MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     final byte[] a;
     final int off;
     final int len;
@@ -917,11 +1045,21 @@ final class PageMerge implements AutoCloseable {
       this.a = a;
       this.off = off;
       this.len = len;
-      int h = 1;
-      for (int i = off; i < off + len; i++) {
-        h = 31 * h + a[i];
+      // Not the 31-polynomial of Arrays.hashCode: over binary values (timestamps, ids) it collides a lot, and
+      // colliding keys that are not Comparable make HashMap's tree bins scan.
+      long h = 0x9E3779B97F4A7C15L ^ len;
+      int i = off;
+      int end = off + len;
+      for (; i + 8 <= end; i += 8) {
+        h = Long.rotateLeft(h ^ ((long) LONG_LE.get(a, i) * 0xC2B2AE3D27D4EB4FL), 31) * 0x9E3779B97F4A7C15L;
       }
-      this.hash = h;
+      for (; i < end; i++) {
+        h = (h ^ (a[i] & 0xff)) * 0x100000001B3L;
+      }
+      h ^= h >>> 33;
+      h *= 0xFF51AFD7ED558CCDL;
+      h ^= h >>> 33;
+      this.hash = (int) h;
     }
 
     @Override

@@ -60,17 +60,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Merges the inputs of one group into as few outputs of about the target size as the input allows, streaming
- * column by column: each small input row group is decoded into primitive values (no record assembly) and
- * re-encoded into the output's column writers, so output row groups grow to {@link Settings#rowGroupBytes()}
- * (uncompressed) with fresh dictionaries; an input row group already at least
- * {@link Settings#fastPathRowGroupBytes()} (uncompressed) is copied byte for byte without decoding. At most one
- * output row group is buffered (compressed), bounded by {@link Settings#memoryBudgetBytes()}; inputs are read
- * one row group at a time (held decompressed while it is copied, so at most the fast-path size), so a group of
+ * Merges the inputs of one group into as few outputs of about the target size as the input allows. The inputs'
+ * row groups, in file order, are cut into output row groups: an input row group of at least
+ * {@link Settings#fastPathRowGroupBytes()} (uncompressed) is copied byte for byte; consecutive smaller ones are
+ * gathered up to {@link Settings#rowGroupBytes()} (uncompressed, and up to what the current output still takes)
+ * and become one output row group, written page by page without decoding values by {@link PageMerge} whenever it
+ * applies (see there), and otherwise decoded into primitive values (no record assembly) and re-encoded into fresh
+ * column writers with fresh dictionaries. {@link Result#rowGroups()} says how many took each path.
+ *
+ * <p><b>Memory</b>: the page merge holds at most {@link Settings#memoryBudgetBytes()} of input (else it reads
+ * column chunk by column chunk) and streams its pages to the output; the decode path buffers at most one output
+ * row group (compressed), flushed early at the same budget, and reads one input row group at a time. A group of
  * any size needs the same memory.
  *
- * <p><b>Speed</b>: the columns of a row group are decoded and re-encoded side by side on a small pool (one
- * thread per core, at most 4, per rewrite), in slices of rows so that pages are flushed in step. A string value
+ * <p><b>Speed of the decode path</b>: the columns of a row group are decoded and re-encoded side by side on a
+ * small pool (one thread per core, at most 4, per rewrite), in slices of rows so that pages are flushed in step. A string value
  * of a dictionary-encoded input page is copied once per dictionary entry, and the output dictionary recognises
  * that copy by identity ({@link RecurringValuesWriterFactory}) instead of hashing its bytes per row.
  *
@@ -390,6 +394,9 @@ final class StreamingRewriter {
             account(b.getTotalByteSize());
             continue;
           }
+          if (unit.isEmpty()) {
+            closeIfNearlyFull();
+          }
           unit.add(new PageMerge.Source(f, key, b, metas.get(i).getFileMetaData().getCreatedBy()));
           unitBytes += b.getTotalByteSize();
           unitCompressed += b.getCompressedSize();
@@ -402,9 +409,33 @@ final class StreamingRewriter {
       return List.copyOf(done);
     }
 
-    /** Bytes the current output takes before it reaches the target. */
+    /**
+     * Compressed bytes the current output still takes: up to the target when it will roll there (the rest of the
+     * input fills 75 % of another output), else up to 175 % of it (the rest joins this one).
+     */
     private long room() throws IOException {
-      return settings.targetFileSizeBytes() - (writer == null ? 0 : writer.getPos());
+      long target = settings.targetFileSizeBytes();
+      if (writer == null) {
+        return target;
+      }
+      return (rollsAtTarget() ? target : target * 7 / 4) - writer.getPos();
+    }
+
+    private boolean rollsAtTarget() throws IOException {
+      double ratio = uncompressedWrittenTotal == 0 ? 1.0
+          : (double) (bytesWrittenTotal + writer.getPos()) / (double) uncompressedWrittenTotal;
+      return (long) (uncompressedLeft * ratio) >= settings.targetFileSizeBytes() * 3 / 4;
+    }
+
+    /**
+     * Closes the output before a new row group when it is already at least 75 % of the target and would only
+     * take a small row group more: a small row group is what compaction exists to remove.
+     */
+    private void closeIfNearlyFull() throws IOException {
+      long target = settings.targetFileSizeBytes();
+      if (writer != null && writer.getPos() >= target * 3 / 4 && room() < target / 8) {
+        closeOutput();
+      }
     }
 
     private void account(long uncompressed) throws IOException {
@@ -424,10 +455,13 @@ final class StreamingRewriter {
       }
       boolean written;
       try {
-        written = settings.pageMerge() && pageMerge.write(unit, columns, writer, settings.memoryBudgetBytes());
+        written = settings.pageMerge() && pageMerge.write(unit, columns, writer, settings.memoryBudgetBytes(),
+            pool);
       } catch (PageMerge.BadPage bad) {
         throw new BadInput(bad.file, bad.getMessage(), bad.getCause());
       }
+      LOG.debug("Group {} of {}: output row group of {} input row groups, {} rows, {} B uncompressed: {}", groupId,
+          table, unit.size(), rows, uncompressed, written ? "merged page by page" : "decoded");
       if (written) {
         paged++;
         outRows += rows;

@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.util.Map;
 import java.util.Set;
-import io.micrometer.core.instrument.Counter;
 import org.apache.parquet.column.statistics.Statistics;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import java.util.stream.Stream;
@@ -104,11 +103,11 @@ class RealFilesCompactionTest {
     assertThat(live.get(0).recordCount()).isEqualTo(2 * copies.get(0).recordCount());
     // The page merge is taken wherever the file carries what it needs; the rest is decoded.
     if (NOT_PAGE_MERGEABLE.contains(name)) {
-      assertThat(rowGroups(fx, "paged")).isZero();
-      assertThat(rowGroups(fx, "decoded")).isEqualTo(1);
+      assertThat(fx.rowGroups("paged")).isZero();
+      assertThat(fx.rowGroups("decoded")).isEqualTo(1);
     } else {
-      assertThat(rowGroups(fx, "paged")).isEqualTo(1);
-      assertThat(rowGroups(fx, "decoded")).isZero();
+      assertThat(fx.rowGroups("paged")).isEqualTo(1);
+      assertThat(fx.rowGroups("decoded")).isZero();
     }
   }
 
@@ -169,10 +168,6 @@ class RealFilesCompactionTest {
     }
   }
 
-  private static double rowGroups(CompactionFixture fx, String path) {
-    return fx.registry.find("lifecycle.compaction.row.groups").tag("path", path).counters().stream()
-        .mapToDouble(Counter::count).sum();
-  }
 
 
   @ParameterizedTest(name = "{0}")
