@@ -15,6 +15,8 @@ import java.util.Objects;
  * @param writerId who wrote it (a stager or compactor instance id); informational
  * @param createdAt when the file was written
  * @param columnStats per-column statistics from the Parquet footer, keyed by column name; empty if unknown
+ * @param sortOrderId the {@link dev.lakelifecycle.api.catalog.SortOrder#orderId()} the file's rows are sorted by;
+ *     {@code 0} (the default) when they are not known to be sorted
  */
 public record DataFile(
     String location,
@@ -23,7 +25,8 @@ public record DataFile(
     long recordCount,
     String writerId,
     Instant createdAt,
-    Map<String, ColumnStats> columnStats) {
+    Map<String, ColumnStats> columnStats,
+    int sortOrderId) {
 
   /**
    * Statistics of one column in one file.
@@ -43,5 +46,19 @@ public record DataFile(
     }
     writerId = writerId == null ? "" : writerId;
     columnStats = columnStats == null ? Map.of() : Map.copyOf(columnStats);
+    if (sortOrderId < 0) {
+      throw new IllegalArgumentException("DataFile " + location + ": sort order id must be >= 0 (0 = unsorted)");
+    }
+  }
+
+  /** A file not known to be sorted (sort order id 0). */
+  public DataFile(String location, String partition, long sizeBytes, long recordCount, String writerId,
+      Instant createdAt, Map<String, ColumnStats> columnStats) {
+    this(location, partition, sizeBytes, recordCount, writerId, createdAt, columnStats, 0);
+  }
+
+  /** This file recorded as sorted by the order with id {@code id} (0 = not known to be sorted). */
+  public DataFile withSortOrderId(int id) {
+    return new DataFile(location, partition, sizeBytes, recordCount, writerId, createdAt, columnStats, id);
   }
 }

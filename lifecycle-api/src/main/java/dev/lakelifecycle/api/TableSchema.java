@@ -102,6 +102,56 @@ public final class TableSchema {
     return columns.get(i);
   }
 
+  /**
+   * This schema with {@code added} appended at the end, in the given order: the only schema change a table
+   * accepts ({@link dev.lakelifecycle.api.catalog.CatalogTable#addColumns}). Adding a column is safe for data
+   * already written because every reader treats a column a file lacks as null, so each added column must be
+   * nullable. A column this schema already has with the same type and nullability is skipped (so that writers
+   * racing to add the same column all succeed); so is a repeat within {@code added}.
+   *
+   * @param added the columns to add, each nullable; may be empty
+   * @return the new schema, or this one if every column was already there
+   * @throws SchemaMismatchException if a column is not nullable, or this schema (or {@code added} itself) has a
+   *     column of that name with another type or nullability; the message names each such column
+   */
+  public TableSchema withAddedColumns(List<Column> added) {
+    Objects.requireNonNull(added, "added");
+    List<Column> out = new ArrayList<>(columns);
+    Map<String, Column> byName = new HashMap<>();
+    columns.forEach(c -> byName.put(c.name(), c));
+    List<String> refused = new ArrayList<>();
+    for (Column c : added) {
+      Objects.requireNonNull(c, "added column");
+      Column existing = byName.get(c.name());
+      if (existing != null) {
+        if (!existing.equals(c)) {
+          refused.add(String.format(Locale.ROOT, "column '%s' (%s) exists as (%s)", c.name(), describe(c),
+              describe(existing)));
+        }
+        continue;
+      }
+      if (!c.nullable()) {
+        refused.add(String.format(Locale.ROOT,
+            "column '%s' (%s) is not nullable, but files written before it have no value for it", c.name(),
+            describe(c)));
+        continue;
+      }
+      byName.put(c.name(), c);
+      out.add(c);
+    }
+    if (!refused.isEmpty()) {
+      throw new SchemaMismatchException(String.format(Locale.ROOT,
+          "Cannot add columns to schema %s: %s (only new, nullable columns can be added; pick another name or make "
+              + "the column nullable)", this, String.join("; ", refused)));
+    }
+    return out.size() == columns.size() ? this : new TableSchema(out);
+  }
+
+  /** A column's type in lower case, with {@code " not null"} if it is required: {@code "string"}, {@code "long not null"}. */
+  public static String describe(Column c) {
+    return c.type().name().toLowerCase(Locale.ROOT) + (c.nullable() ? "" : " not null");
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof TableSchema s && s.columns.equals(columns);

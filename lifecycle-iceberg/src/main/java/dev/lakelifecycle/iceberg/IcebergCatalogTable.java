@@ -7,11 +7,13 @@ import dev.lakelifecycle.api.CommitConflictException;
 import dev.lakelifecycle.api.DataFile;
 import dev.lakelifecycle.api.IncompleteValidSetException;
 import dev.lakelifecycle.api.PartitionSpec;
+import dev.lakelifecycle.api.SchemaMismatchException;
 import dev.lakelifecycle.api.StorageException;
 import dev.lakelifecycle.api.TableId;
 import dev.lakelifecycle.api.TableSchema;
 import dev.lakelifecycle.api.TableSnapshot;
 import dev.lakelifecycle.api.catalog.CatalogTable;
+import dev.lakelifecycle.api.catalog.SortOrder;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,14 +28,16 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.stream.Collectors;
 import org.apache.iceberg.AppendFiles;
+import org.apache.iceberg.DataFiles;
 import org.apache.iceberg.DeleteFile;
 import org.apache.iceberg.DeleteFiles;
 import org.apache.iceberg.FileContent;
 import org.apache.iceberg.ManifestFile;
 import org.apache.iceberg.ManifestFiles;
 import org.apache.iceberg.ManifestReader;
+import org.apache.iceberg.Metrics;
+import org.apache.iceberg.MetricsConfig;
 import org.apache.iceberg.RewriteFiles;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.Snapshot;
@@ -49,7 +53,9 @@ import org.apache.iceberg.expressions.Expression;
 import org.apache.iceberg.expressions.Expressions;
 import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.io.FileIO;
+import org.apache.iceberg.parquet.ParquetUtil;
 import org.apache.iceberg.mapping.MappingUtil;
+import org.apache.iceberg.mapping.NameMapping;
 import org.apache.iceberg.mapping.NameMappingParser;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,6 +70,8 @@ final class IcebergCatalogTable implements CatalogTable {
   private static final TypeReference<Map<String, List<String>>> FILES_TYPE = new TypeReference<>() {};
   /** How many expired appends' keys a table remembers in its properties. */
   static final int REMEMBERED_APPENDS = 1000;
+  /** How often a schema change is re-applied after losing a commit race. */
+  static final int SCHEMA_ATTEMPTS = 16;
 
   private final IcebergTableCatalog owner;
   private final TableId id;
@@ -96,9 +104,65 @@ final class IcebergCatalogTable implements CatalogTable {
     return IcebergConversions.fromIceberg(table.schema(), ident.toString());
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Through Iceberg's {@code UpdateSchema.addColumn} (optional columns, fresh field ids; Iceberg also extends
+   * the table's name mapping, by which files written without field ids are read). A commit that loses to a
+   * concurrent writer is re-applied on the refreshed table, up to {@value #SCHEMA_ATTEMPTS} times.
+   */
+  @Override
+  public synchronized TableSchema addColumns(List<TableSchema.Column> columns) {
+    List<TableSchema.Column> wanted = List.copyOf(columns);
+    if (wanted.isEmpty()) {
+      return schema();
+    }
+    CommitFailedException lost = null;
+    for (int attempt = 1; attempt <= SCHEMA_ATTEMPTS; attempt++) {
+      table.refresh();
+      TableSchema current = schema();
+      TableSchema next;
+      try {
+        next = current.withAddedColumns(wanted);
+      } catch (SchemaMismatchException e) {
+        throw new SchemaMismatchException(String.format(Locale.ROOT, "Cannot evolve the schema of %s: %s", id,
+            e.getMessage()), e);
+      }
+      if (next == current) {
+        return current;
+      }
+      org.apache.iceberg.UpdateSchema update = table.updateSchema();
+      for (TableSchema.Column c : next.columns().subList(current.size(), next.size())) {
+        // The column's Iceberg type, by the same mapping createTable uses.
+        Schema one = IcebergConversions.toIceberg(TableSchema.builder().column(c.name(), c.type()).build());
+        update.addColumn(c.name(), one.findField(c.name()).type());
+      }
+      try {
+        update.commit();
+        return schema();
+      } catch (CommitFailedException e) {
+        lost = e;
+        LOG.debug("Schema change of {} lost a race (attempt {}); re-applying on the refreshed table", id, attempt);
+      }
+    }
+    throw new CommitConflictException(String.format(Locale.ROOT,
+        "Cannot add columns %s to %s: other writers committed first on each of %d attempts (%s); retry later",
+        wanted.stream().map(TableSchema.Column::name).toList(), id, SCHEMA_ATTEMPTS, lost.getMessage()), lost);
+  }
+
   @Override
   public synchronized PartitionSpec partitionSpec() {
     return IcebergConversions.fromIceberg(table.spec(), ident.toString());
+  }
+
+  /**
+   * The table's current Iceberg sort order. Only identity transforms of top-level columns can be applied by
+   * compaction; an order with another transform (bucket, truncate, hour…) is reported as unsorted, so outputs
+   * are not sorted and not recorded as sorted by it (logged at info).
+   */
+  @Override
+  public synchronized SortOrder sortOrder() {
+    return IcebergConversions.fromIceberg(table.sortOrder(), table.schema(), ident.toString());
   }
 
   @Override
@@ -124,6 +188,11 @@ final class IcebergCatalogTable implements CatalogTable {
   @Override
   public synchronized List<DataFile> liveFiles() {
     return view().files;
+  }
+
+  @Override
+  public synchronized Map<DataFile, String> filesKeptFromRewrite() {
+    return view().kept;
   }
 
   @Override
@@ -166,7 +235,6 @@ final class IcebergCatalogTable implements CatalogTable {
   @Override
   public synchronized TableSnapshot commitReplace(Collection<DataFile> removed, Collection<DataFile> added,
       Map<String, String> summary) {
-    List<org.apache.iceberg.DataFile> addedFiles = convert(added);
     View planned = view();
     Map<String, org.apache.iceberg.DataFile> live = planned.byLocation;
     List<String> missing = removed.stream().map(DataFile::location).filter(l -> !live.containsKey(l)).toList();
@@ -175,6 +243,7 @@ final class IcebergCatalogTable implements CatalogTable {
           "Cannot replace files in %s: %s no longer live at snapshot %s; re-plan from the current snapshot", id,
           missing, planned.snapshotId));
     }
+    List<org.apache.iceberg.DataFile> addedFiles = convert(added);
     ensureNameMapping();
     RewriteFiles rewrite = table.newRewrite();
     if (planned.snapshotId != null) {
@@ -240,6 +309,16 @@ final class IcebergCatalogTable implements CatalogTable {
     }
   }
 
+  /**
+   * Expires snapshots the way Iceberg's {@code ExpireSnapshots} does, ref by ref: {@code retainLast} and
+   * {@code olderThan} are the defaults for {@code main} and for every branch without its own
+   * {@code min-snapshots-to-keep} / {@code max-snapshot-age-ms}; a branch keeps its head and its ancestors
+   * until both its count and its age allow expiry; a tag keeps its snapshot while the tag lives; a ref older
+   * than its {@code max-ref-age-ms} (or the table's {@code history.expire.max-ref-age-ms}) is removed, as
+   * Iceberg removes it; snapshots on no ref expire once older than {@code olderThan}. Iceberg chooses, then
+   * the {@code pinned} ids are taken out of its choice, and exactly the remaining ids are expired. Files are
+   * left for the orphan sweeper.
+   */
   @Override
   public synchronized List<TableSnapshot> expireSnapshots(int retainLast, Instant olderThan, Set<Long> pinned) {
     if (retainLast < 1) {
@@ -248,24 +327,23 @@ final class IcebergCatalogTable implements CatalogTable {
     }
     table.refresh();
     TableMetadata meta = ops().current();
-    List<Snapshot> all = new ArrayList<>(meta.snapshots());
-    Set<Long> refHeads = meta.refs().values().stream().map(r -> r.snapshotId()).collect(Collectors.toSet());
+    if (meta.snapshots().isEmpty()) {
+      return List.of();
+    }
     // Instant.MAX and other far-future cutoffs do not fit in epoch milliseconds: every snapshot is older.
     long cutoff = olderThan.isAfter(Instant.ofEpochMilli(Long.MAX_VALUE)) ? Long.MAX_VALUE : olderThan.toEpochMilli();
-    List<Snapshot> expire = new ArrayList<>();
-    for (int i = 0; i < all.size() - retainLast; i++) {
-      Snapshot s = all.get(i);
-      if (s.timestampMillis() < cutoff && !pinned.contains(s.snapshotId()) && !refHeads.contains(s.snapshotId())) {
-        expire.add(s);
-      }
-    }
+    // A dry run of Iceberg's own retention rules (per branch, tag and table property) names the candidates.
+    List<Snapshot> chosen = table.expireSnapshots().expireOlderThan(cutoff).retainLast(retainLast).apply();
+    List<Snapshot> expire = chosen.stream().filter(s -> !pinned.contains(s.snapshotId()))
+        .sorted(Comparator.comparingLong(Snapshot::timestampMillis).thenComparingLong(Snapshot::snapshotId))
+        .toList();
     if (expire.isEmpty()) {
       return List.of();
     }
     rememberAppends(meta, expire);
     org.apache.iceberg.ExpireSnapshots update = table.expireSnapshots()
-        // Only the ids chosen above expire: no age- or count-based expiry of Iceberg's own defaults, which
-        // would not know the pinned snapshots.
+        // Only the ids chosen above expire: the earliest cutoff and the smallest count keep Iceberg from
+        // expiring more by age or count at commit time, which would not know the pinned snapshots.
         .expireOlderThan(Long.MIN_VALUE)
         .retainLast(1)
         // Files become unreferenced, not deleted: the orphan sweeper deletes them after its grace period,
@@ -274,7 +352,15 @@ final class IcebergCatalogTable implements CatalogTable {
     for (Snapshot s : expire) {
       update.expireSnapshotId(s.snapshotId());
     }
-    update.commit();
+    try {
+      update.commit();
+    } catch (CommitFailedException | IllegalArgumentException e) {
+      // IllegalArgumentException: a ref was moved onto a chosen snapshot concurrently ("still referenced").
+      table.refresh();
+      throw new CommitConflictException(String.format(Locale.ROOT,
+          "Cannot expire snapshots %s of %s: %s; none expired, retry (expiry re-plans from the current refs)",
+          expire.stream().map(Snapshot::snapshotId).toList(), id, e.getMessage()), e);
+    }
     table.refresh();
     Set<Long> remaining = new HashSet<>();
     table.snapshots().forEach(s -> remaining.add(s.snapshotId()));
@@ -404,19 +490,73 @@ final class IcebergCatalogTable implements CatalogTable {
     }
   }
 
+  /**
+   * Iceberg records for our files, with the metrics iceberg-parquet reads from each file's footer under the
+   * table's {@link MetricsConfig} (column sizes, value, null and NaN counts, bounds truncated as configured):
+   * exactly what Iceberg's own Parquet writer records, so scan planning prunes our files as it prunes its own.
+   */
   private List<org.apache.iceberg.DataFile> convert(Collection<DataFile> files) {
     PartitionSpec spec = partitionSpec();
     String base = location().endsWith("/") ? location() : location() + "/";
-    List<org.apache.iceberg.DataFile> out = new ArrayList<>();
     for (DataFile f : files) {
       if (!f.location().startsWith(base)) {
         throw new IllegalArgumentException(String.format(Locale.ROOT,
             "Data file %s is not under the location %s of table %s: write it under the table's location", f.location(),
             location(), id));
       }
-      out.add(IcebergConversions.toIceberg(f, spec, table.spec(), table.schema(), ident.toString()));
+    }
+    MetricsConfig metricsConfig = MetricsConfig.forTable(table);
+    String mappingJson = table.properties().get(TableProperties.DEFAULT_NAME_MAPPING);
+    // Our writer sets no Parquet field ids: columns are matched to the schema by name, as readers do.
+    NameMapping mapping = mappingJson != null ? NameMappingParser.fromJson(mappingJson)
+        : MappingUtil.create(table.schema());
+    List<org.apache.iceberg.DataFile> out = new ArrayList<>();
+    for (DataFile f : files) {
+      Metrics metrics = fileMetrics(f, metricsConfig, mapping);
+      org.apache.iceberg.DataFile converted = IcebergConversions.toIceberg(f, spec, table.spec(), table.schema(),
+          ident.toString(), metrics);
+      if (f.sortOrderId() != 0) {
+        org.apache.iceberg.SortOrder order = table.sortOrders().get(f.sortOrderId());
+        if (order == null) {
+          throw new IllegalArgumentException(String.format(Locale.ROOT, "Data file %s is recorded as sorted by sort"
+              + " order %d, which table %s does not have (it has %s); record one of its orders or 0", f.location(),
+              f.sortOrderId(), id, table.sortOrders().keySet()));
+        }
+        converted = DataFiles.builder(table.spec()).copy(converted).withSortOrder(order).build();
+      }
+      out.add(converted);
     }
     return out;
+  }
+
+  /** The file's metrics as Iceberg computes them, or null (with a warning) for a file that does not exist. */
+  private Metrics fileMetrics(DataFile f, MetricsConfig metricsConfig, NameMapping mapping) {
+    Metrics metrics;
+    try {
+      metrics = ParquetUtil.fileMetrics(table.io().newInputFile(f.location(), f.sizeBytes()), metricsConfig, mapping);
+    } catch (org.apache.iceberg.exceptions.NotFoundException absent) {
+      // Committing a file that is not (yet) there is the caller's business, as in Iceberg itself; its
+      // metrics can then only come from the statistics the caller gave.
+      LOG.warn("Data file {} of {} does not exist; committing it with the column statistics given, not the file's",
+          f.location(), id);
+      return null;
+    } catch (StorageException e) {
+      throw e;
+    } catch (org.apache.iceberg.exceptions.RuntimeIOException e) {
+      throw new StorageException(String.format(Locale.ROOT,
+          "Cannot read the Parquet footer of data file %s of %s: %s; retry", f.location(), id, e.getMessage()), e);
+    } catch (RuntimeException e) {
+      // Parquet reports a file that is not Parquet (bad magic, short footer) with a plain RuntimeException.
+      throw new IllegalArgumentException(String.format(Locale.ROOT,
+          "Cannot read the Parquet footer of data file %s of %s (%d bytes stated): %s; commit only complete Parquet"
+              + " files", f.location(), id, f.sizeBytes(), e.getMessage()), e);
+    }
+    if (metrics.recordCount() != null && metrics.recordCount() != f.recordCount()) {
+      throw new IllegalArgumentException(String.format(Locale.ROOT,
+          "Data file %s of %s has %d rows in its footer but %d were stated; commit it with its real row count",
+          f.location(), id, metrics.recordCount(), f.recordCount()));
+    }
+    return metrics;
   }
 
   private static String filesJson(Collection<DataFile> files) {
@@ -451,7 +591,7 @@ final class IcebergCatalogTable implements CatalogTable {
     if (view != null && java.util.Objects.equals(view.snapshotId, sid)) {
       return view;
     }
-    view = current == null ? new View(null, List.of(), Map.of()) : readView(current);
+    view = current == null ? new View(null, List.of(), Map.of(), Map.of()) : readView(current);
     return view;
   }
 
@@ -487,13 +627,24 @@ final class IcebergCatalogTable implements CatalogTable {
       Map<String, org.apache.iceberg.DataFile> byLocation = new HashMap<>();
       Map<Long, Map<String, List<String>>> facts = new HashMap<>();
       int skipped = 0;
+      Map<DataFile, String> kept = new LinkedHashMap<>();
       for (ManifestFile m : current.dataManifests(io)) {
         try (ManifestReader<org.apache.iceberg.DataFile> r = ManifestFiles.read(m, io, table.specs())) {
           for (org.apache.iceberg.DataFile f : r) {
             org.apache.iceberg.PartitionSpec fs = table.specs().get(f.specId());
-            if (f.specId() != specId || globalDeletes
-                || deletedPartitions.contains(f.specId() + "/" + fs.partitionToPath(f.partition()))) {
+            String path = fs.partitionToPath(f.partition());
+            if (f.specId() != specId || globalDeletes || deletedPartitions.contains(f.specId() + "/" + path)) {
               skipped++;
+              String why = f.specId() != specId
+                  ? String.format(Locale.ROOT, "written under partition spec %d, not the current spec %d: files of"
+                      + " different specs are never merged", f.specId(), specId)
+                  : String.format(Locale.ROOT, "%s holds row-level delete files (%s); compaction does not apply"
+                      + " deletes yet, and rewriting without them would bring deleted rows back", globalDeletes
+                      ? "the table" : "its partition " + path, globalDeletes ? "global equality deletes"
+                      : "position or equality deletes");
+              String partition = f.specId() == specId ? IcebergConversions.partitionOf(spec, f.partition()) : null;
+              kept.put(IcebergConversions.fromIceberg(f, partition != null ? partition : path, schema, "",
+                  Instant.ofEpochMilli(current.timestampMillis())), why);
               continue;
             }
             String partition = IcebergConversions.partitionOf(spec, f.partition());
@@ -512,7 +663,8 @@ final class IcebergCatalogTable implements CatalogTable {
                 : adder != null ? Instant.ofEpochMilli(adder.timestampMillis()) : oldest;
             org.apache.iceberg.DataFile copy = f.copy();
             byLocation.put(copy.location(), copy);
-            files.add(IcebergConversions.fromIceberg(copy, partition, schema, writer, created));
+            files.add(IcebergConversions.fromIceberg(copy, partition, schema, writer, created)
+                .withSortOrderId(copy.sortOrderId() == null ? 0 : copy.sortOrderId()));
           }
         }
       }
@@ -521,7 +673,7 @@ final class IcebergCatalogTable implements CatalogTable {
             current.snapshotId(), skipped);
       }
       files.sort(Comparator.comparing(DataFile::partition).thenComparing(DataFile::location));
-      return new View(current.snapshotId(), List.copyOf(files), byLocation);
+      return new View(current.snapshotId(), List.copyOf(files), byLocation, java.util.Collections.unmodifiableMap(kept));
     } catch (IOException e) {
       throw new StorageException(String.format(Locale.ROOT, "Cannot read the manifests of %s at snapshot %d", id,
           current.snapshotId()), e);
@@ -593,5 +745,6 @@ final class IcebergCatalogTable implements CatalogTable {
     }
   }
 
-  private record View(Long snapshotId, List<DataFile> files, Map<String, org.apache.iceberg.DataFile> byLocation) {}
+  private record View(Long snapshotId, List<DataFile> files, Map<String, org.apache.iceberg.DataFile> byLocation,
+      Map<DataFile, String> kept) {}
 }

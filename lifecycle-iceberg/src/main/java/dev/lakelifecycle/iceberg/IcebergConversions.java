@@ -3,6 +3,7 @@ package dev.lakelifecycle.iceberg;
 import dev.lakelifecycle.api.DataFile;
 import dev.lakelifecycle.api.PartitionSpec;
 import dev.lakelifecycle.api.TableSchema;
+import dev.lakelifecycle.api.catalog.SortOrder;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -15,16 +16,22 @@ import java.util.Map;
 import org.apache.iceberg.DataFiles;
 import org.apache.iceberg.FileFormat;
 import org.apache.iceberg.Metrics;
+import org.apache.iceberg.NullOrder;
 import org.apache.iceberg.PartitionData;
 import org.apache.iceberg.PartitionField;
 import org.apache.iceberg.Schema;
+import org.apache.iceberg.SortDirection;
+import org.apache.iceberg.SortField;
 import org.apache.iceberg.StructLike;
 import org.apache.iceberg.types.Conversions;
 import org.apache.iceberg.types.Type;
 import org.apache.iceberg.types.Types;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Conversions between our table model and Iceberg's. Stateless. */
 final class IcebergConversions {
+  private static final Logger LOG = LoggerFactory.getLogger(IcebergConversions.class);
   private static final long MICROS_PER_HOUR = 3_600_000_000L;
   private static final long MICROS_PER_DAY = 24 * MICROS_PER_HOUR;
 
@@ -101,6 +108,29 @@ final class IcebergConversions {
             + " day() transform of a timestamp column", table, spec));
   }
 
+  /**
+   * Our sort order for an Iceberg one: identity transforms of top-level columns map field by field; an order
+   * with any other transform maps to unsorted (compaction cannot apply it), with a log line saying so.
+   */
+  static SortOrder fromIceberg(org.apache.iceberg.SortOrder order, Schema schema, String table) {
+    if (order == null || order.isUnsorted()) {
+      return SortOrder.unsorted();
+    }
+    List<SortOrder.Field> fields = new ArrayList<>();
+    for (SortField f : order.fields()) {
+      String column = schema.findColumnName(f.sourceId());
+      if (!f.transform().isIdentity() || column == null || column.contains(".")) {
+        LOG.info("Iceberg table {} has sort order {} with {}: only identity sorts of top-level columns are applied,"
+            + " so compaction keeps its files unsorted", table, order.orderId(), f);
+        return SortOrder.unsorted();
+      }
+      fields.add(new SortOrder.Field(column,
+          f.direction() == SortDirection.DESC ? SortOrder.Direction.DESC : SortOrder.Direction.ASC,
+          f.nullOrder() == NullOrder.NULLS_LAST ? SortOrder.NullOrder.NULLS_LAST : SortOrder.NullOrder.NULLS_FIRST));
+    }
+    return new SortOrder(order.orderId(), fields);
+  }
+
   /** Our partition string for an Iceberg partition tuple of an hour/day spec, or null if the value is null. */
   static String partitionOf(PartitionSpec spec, StructLike partition) {
     Integer ordinal = partition.get(0, Integer.class);
@@ -133,9 +163,23 @@ final class IcebergConversions {
     return data;
   }
 
-  /** An Iceberg data file record for one of ours, with its column statistics as Iceberg metrics. */
+  /**
+   * An Iceberg data file record for one of ours with the given metrics (read from the file by iceberg-parquet),
+   * or, when {@code metrics} is null, metrics made from our column statistics.
+   */
   static org.apache.iceberg.DataFile toIceberg(DataFile f, PartitionSpec spec, org.apache.iceberg.PartitionSpec iceSpec,
-      Schema schema, String table) {
+      Schema schema, String table, Metrics metrics) {
+    return DataFiles.builder(iceSpec)
+        .withPath(f.location())
+        .withFormat(FileFormat.PARQUET)
+        .withFileSizeInBytes(f.sizeBytes())
+        .withPartition(partitionData(spec, iceSpec, f.partition(), table))
+        .withMetrics(metrics != null ? metrics : statsMetrics(f, schema))
+        .build();
+  }
+
+  /** Iceberg metrics from our column statistics: counts and bounds, no column sizes. */
+  static Metrics statsMetrics(DataFile f, Schema schema) {
     Map<Integer, Long> nulls = new HashMap<>();
     Map<Integer, ByteBuffer> lower = new HashMap<>();
     Map<Integer, ByteBuffer> upper = new HashMap<>();
@@ -155,14 +199,7 @@ final class IcebergConversions {
         upper.put(field.fieldId(), hi);
       }
     }
-    Metrics metrics = new Metrics(f.recordCount(), null, values, nulls, null, lower, upper);
-    return DataFiles.builder(iceSpec)
-        .withPath(f.location())
-        .withFormat(FileFormat.PARQUET)
-        .withFileSizeInBytes(f.sizeBytes())
-        .withPartition(partitionData(spec, iceSpec, f.partition(), table))
-        .withMetrics(metrics)
-        .build();
+    return new Metrics(f.recordCount(), null, values, nulls, null, lower, upper);
   }
 
   /** Our record for an Iceberg data file; {@code writerId} and {@code createdAt} come from the caller. */

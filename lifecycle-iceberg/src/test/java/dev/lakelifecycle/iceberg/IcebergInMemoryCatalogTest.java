@@ -29,6 +29,11 @@ class IcebergInMemoryCatalogTest extends TableCatalogContract {
   }
 
   @Override
+  protected boolean supportsSchemaEvolution() {
+    return true;
+  }
+
+  @Override
   protected boolean usesSuppliedClock() {
     return false;
   }

@@ -62,6 +62,11 @@ class IcebergTableCatalogTest extends TableCatalogContract {
   }
 
   @Override
+  protected boolean supportsSchemaEvolution() {
+    return true;
+  }
+
+  @Override
   protected boolean usesSuppliedClock() {
     return false;
   }

@@ -6,6 +6,7 @@ import dev.lakelifecycle.api.TableId;
 import dev.lakelifecycle.api.TableSchema;
 import dev.lakelifecycle.api.TableSnapshot;
 import dev.lakelifecycle.api.catalog.CatalogTable;
+import dev.lakelifecycle.api.catalog.SortOrder;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
@@ -46,8 +47,23 @@ public abstract class ForwardingCatalogTable extends ForwardingObject<CatalogTab
   }
 
   @Override
+  public TableSchema addColumns(List<TableSchema.Column> columns) {
+    return delegate().addColumns(columns);
+  }
+
+  @Override
   public PartitionSpec partitionSpec() {
     return delegate().partitionSpec();
+  }
+
+  @Override
+  public Map<DataFile, String> filesKeptFromRewrite() {
+    return delegate().filesKeptFromRewrite();
+  }
+
+  @Override
+  public SortOrder sortOrder() {
+    return delegate().sortOrder();
   }
 
   @Override

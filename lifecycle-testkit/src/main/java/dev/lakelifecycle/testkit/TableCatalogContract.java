@@ -10,6 +10,8 @@ import dev.lakelifecycle.api.IncompleteValidSetException;
 import dev.lakelifecycle.api.LifecycleException;
 import dev.lakelifecycle.api.NoSuchTableException;
 import dev.lakelifecycle.api.PartitionSpec;
+import dev.lakelifecycle.api.SchemaEvolutionUnsupportedException;
+import dev.lakelifecycle.api.SchemaMismatchException;
 import dev.lakelifecycle.api.TableAlreadyExistsException;
 import dev.lakelifecycle.api.TableId;
 import dev.lakelifecycle.api.TableSchema;
@@ -97,6 +99,14 @@ public abstract class TableCatalogContract {
 
   /** Whether {@link #openSameStorage(Clock)} is implemented. */
   protected boolean supportsSeparateInstances() {
+    return false;
+  }
+
+  /**
+   * Whether tables can gain nullable columns through {@link CatalogTable#addColumns}. If not, the suite checks
+   * that {@code addColumns} refuses with a {@link SchemaEvolutionUnsupportedException} (the interface's default).
+   */
+  protected boolean supportsSchemaEvolution() {
     return false;
   }
 
@@ -499,6 +509,155 @@ public abstract class TableCatalogContract {
     assertThat(fresh.liveFiles()).hasSize(2);
     assertThat(records(fresh)).isEqualTo(31);
     assertThat(fresh.currentSnapshot()).contains(wins.get(0).value);
+  }
+
+  // ---- schema evolution ------------------------------------------------------------------------
+
+  private static final TableSchema.Column HOST = new TableSchema.Column("host", TableSchema.Type.STRING, true);
+  private static final TableSchema.Column BYTES = new TableSchema.Column("bytes", TableSchema.Type.LONG, true);
+
+  private static TableSchema schemaPlus(TableSchema.Column... added) {
+    List<TableSchema.Column> columns = new ArrayList<>(SCHEMA.columns());
+    columns.addAll(List.of(added));
+    return TableSchema.of(columns);
+  }
+
+  @Test
+  void addsNullableColumnsAtTheEndVisibleToEveryHandle() {
+    assumeThat(supportsSchemaEvolution()).as("supportsSchemaEvolution").isTrue();
+    CatalogTable t = createLogs();
+    CatalogTable other = catalog().loadTable(LOGS);
+
+    TableSchema evolved = t.addColumns(List.of(HOST, BYTES));
+
+    assertThat(evolved).isEqualTo(schemaPlus(HOST, BYTES));
+    assertThat(t.schema()).isEqualTo(evolved);
+    assertThat(catalog().loadTable(LOGS).schema()).isEqualTo(evolved);
+    other.refresh();
+    assertThat(other.schema()).isEqualTo(evolved);
+    assertThat(t.partitionSpec()).isEqualTo(SPEC);
+  }
+
+  @Test
+  void schemaEvolutionKeepsLiveFilesAndSnapshotsAndLaterAppendsLand() {
+    assumeThat(supportsSchemaEvolution()).as("supportsSchemaEvolution").isTrue();
+    CatalogTable t = createLogs();
+    t.commitAppend("before", List.of(file(t, P10, "before", 5)));
+    List<String> liveBefore = locations(t.liveFiles());
+    long snapshotBefore = currentId(t);
+
+    t.addColumns(List.of(HOST));
+
+    CatalogTable fresh = catalog().loadTable(LOGS);
+    assertThat(locations(fresh.liveFiles())).isEqualTo(liveBefore);
+    assertThat(currentId(fresh)).isEqualTo(snapshotBefore);
+    assertThat(fresh.findAppend("before")).isPresent();
+    fresh.commitAppend("after", List.of(file(fresh, P11, "after", 3)));
+    CatalogTable last = catalog().loadTable(LOGS);
+    assertThat(records(last)).isEqualTo(8);
+    assertThat(last.schema()).isEqualTo(schemaPlus(HOST));
+  }
+
+  @Test
+  void addingAColumnTheTableAlreadyHasChangesNothing() {
+    assumeThat(supportsSchemaEvolution()).as("supportsSchemaEvolution").isTrue();
+    CatalogTable t = createLogs();
+    t.addColumns(List.of(HOST));
+
+    assertThat(t.addColumns(List.of(HOST))).isEqualTo(schemaPlus(HOST));
+    assertThat(t.addColumns(List.of(new TableSchema.Column("msg", TableSchema.Type.STRING, true), HOST, HOST)))
+        .isEqualTo(schemaPlus(HOST));
+    assertThat(t.addColumns(List.of())).isEqualTo(schemaPlus(HOST));
+    assertThat(catalog().loadTable(LOGS).schema()).isEqualTo(schemaPlus(HOST));
+  }
+
+  @Test
+  void rejectsAddingARequiredColumnOrRedefiningOneNamingIt() {
+    assumeThat(supportsSchemaEvolution()).as("supportsSchemaEvolution").isTrue();
+    CatalogTable t = createLogs();
+
+    assertThatThrownBy(() -> t.addColumns(List.of(HOST,
+        new TableSchema.Column("status", TableSchema.Type.INT, false))))
+        .isInstanceOf(SchemaMismatchException.class)
+        .hasMessageContaining("acme/prod/logs")
+        .hasMessageContaining("'status'")
+        .hasMessageContaining("nullable");
+    assertThatThrownBy(() -> t.addColumns(List.of(new TableSchema.Column("msg", TableSchema.Type.LONG, true))))
+        .isInstanceOf(SchemaMismatchException.class)
+        .hasMessageContaining("'msg'")
+        .hasMessageContaining("string");
+    assertThat(t.schema()).isEqualTo(SCHEMA);
+    assertThat(catalog().loadTable(LOGS).schema()).isEqualTo(SCHEMA);
+  }
+
+  @Test
+  void refusesSchemaEvolutionWithATypedErrorWhenUnsupported() {
+    assumeThat(supportsSchemaEvolution()).as("supportsSchemaEvolution").isFalse();
+    CatalogTable t = createLogs();
+
+    assertThatThrownBy(() -> t.addColumns(List.of(HOST)))
+        .isInstanceOf(SchemaEvolutionUnsupportedException.class)
+        .hasMessageContaining("acme/prod/logs")
+        .hasMessageContaining("host");
+    assertThat(catalog().loadTable(LOGS).schema()).isEqualTo(SCHEMA);
+  }
+
+  @Test
+  void racingSchemaEvolutionsFromManyHandlesAllLand() throws Exception {
+    assumeThat(supportsSchemaEvolution()).as("supportsSchemaEvolution").isTrue();
+    createLogs();
+    int writers = 4;
+
+    assertNoErrors(race(writers, w -> {
+      CatalogTable h = catalog().loadTable(LOGS);
+      // Every racer adds the shared column too: exactly one of them adds it, the others find it there.
+      TableSchema after = h.addColumns(List.of(new TableSchema.Column("c" + w, TableSchema.Type.INT, true), HOST));
+      assertThat(after.indexOf("c" + w)).isGreaterThanOrEqualTo(SCHEMA.size());
+      return null;
+    }));
+
+    TableSchema last = catalog().loadTable(LOGS).schema();
+    assertThat(last.columns().subList(0, SCHEMA.size())).isEqualTo(SCHEMA.columns());
+    assertThat(last.columns().stream().map(TableSchema.Column::name).toList())
+        .containsExactlyInAnyOrder("ts", "level", "msg", "host", "c0", "c1", "c2", "c3");
+    assertThat(last.columns().subList(SCHEMA.size(), last.size())).allMatch(TableSchema.Column::nullable);
+  }
+
+  @Test
+  void schemaEvolutionRacingAppendsLosesNeither() throws Exception {
+    assumeThat(supportsSchemaEvolution()).as("supportsSchemaEvolution").isTrue();
+    CatalogTable t = createLogs();
+
+    assertNoErrors(race(3, w -> {
+      CatalogTable h = catalog().loadTable(LOGS);
+      for (int i = 0; i < 6; i++) {
+        if (w == 0) {
+          h.addColumns(List.of(new TableSchema.Column("e" + i, TableSchema.Type.DOUBLE, true)));
+        } else {
+          h.commitAppend("w" + w + "-" + i, List.of(file(t, P10, "w" + w + "-" + i, 1)));
+        }
+      }
+      return null;
+    }));
+
+    CatalogTable fresh = catalog().loadTable(LOGS);
+    assertThat(fresh.liveFiles()).hasSize(12);
+    assertThat(fresh.schema().size()).isEqualTo(SCHEMA.size() + 6);
+    assertThat(fresh.schema().column(SCHEMA.size() + 5).name()).isEqualTo("e5");
+  }
+
+  @Test
+  void schemaEvolvedThroughAnotherCatalogInstanceIsSeenAfterRefresh() {
+    assumeThat(supportsSchemaEvolution()).as("supportsSchemaEvolution").isTrue();
+    CatalogTable t = createLogs();
+    TableCatalog other = secondInstance();
+
+    other.loadTable(LOGS).addColumns(List.of(HOST));
+    // A stale handle adding its own column builds on the other instance's change instead of overwriting it.
+    TableSchema after = t.addColumns(List.of(BYTES));
+
+    assertThat(after).isEqualTo(schemaPlus(HOST, BYTES));
+    assertThat(other.loadTable(LOGS).schema()).isEqualTo(schemaPlus(HOST, BYTES));
   }
 
   // ---- concurrency -----------------------------------------------------------------------------

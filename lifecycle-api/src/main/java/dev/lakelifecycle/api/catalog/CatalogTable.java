@@ -4,12 +4,15 @@ import dev.lakelifecycle.api.CommitConflictException;
 import dev.lakelifecycle.api.DataFile;
 import dev.lakelifecycle.api.IncompleteValidSetException;
 import dev.lakelifecycle.api.PartitionSpec;
+import dev.lakelifecycle.api.SchemaEvolutionUnsupportedException;
+import dev.lakelifecycle.api.SchemaMismatchException;
 import dev.lakelifecycle.api.TableId;
 import dev.lakelifecycle.api.TableSchema;
 import dev.lakelifecycle.api.TableSnapshot;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -32,9 +35,53 @@ public interface CatalogTable {
   /** The table's root location; every data and metadata file of the table is under it. */
   String location();
 
+  /**
+   * The table's current schema as of this handle's last load, {@link #refresh()} or commit. It only ever grows
+   * by nullable columns at the end ({@link #addColumns}); data files written under an earlier schema lack the
+   * later columns, and readers must read those as null.
+   */
   TableSchema schema();
 
+  /**
+   * Adds nullable columns at the end of the table's schema, in one commit that races other writers through the
+   * catalog's optimistic protocol like any other commit (after Iceberg's {@code UpdateSchema.addColumn}). This is
+   * the only schema change the library makes: columns are never removed, renamed, retyped, reordered or made
+   * required, since files already written could no longer be read as the table. Data files and snapshots are
+   * unchanged; rows of files written before read as null in the added columns. The commit does not create a
+   * snapshot.
+   *
+   * <p>Idempotent per column: a column the table already has with the same type and nullability is skipped, so
+   * writers racing to add the same column all succeed and exactly one of them changes the schema. Columns
+   * another writer added meanwhile are kept (they come before the new ones).
+   *
+   * <p>Default: throws {@link SchemaEvolutionUnsupportedException}, so that catalogs written before this method
+   * existed keep compiling and refuse clearly.
+   *
+   * @param columns the columns to add, in order; each must be nullable; an empty list commits nothing
+   * @return the table's schema after the change (this handle shows it from then on), including columns other
+   *     writers added
+   * @throws SchemaMismatchException if a column is not nullable, or the table has a column of that name with
+   *     another type or nullability; the message names each such column and the table is unchanged
+   * @throws SchemaEvolutionUnsupportedException if this catalog cannot change a table's schema
+   * @throws CommitConflictException if other writers won every commit attempt; the table is unchanged by this call
+   */
+  default TableSchema addColumns(List<TableSchema.Column> columns) {
+    throw new SchemaEvolutionUnsupportedException(String.format(Locale.ROOT,
+        "Cannot add columns %s to %s: its catalog table %s does not support schema evolution (implement "
+            + "CatalogTable.addColumns, or write batches with the table's schema %s)",
+        columns.stream().map(TableSchema.Column::name).toList(), id(), getClass().getName(), schema()));
+  }
+
   PartitionSpec partitionSpec();
+
+  /**
+   * The order the table wants rows of each data file in; compaction writes its outputs sorted by it and
+   * records its {@link SortOrder#orderId()} on them. Default: {@link SortOrder#unsorted()} (outputs keep input
+   * order), for catalogs that keep no sort order.
+   */
+  default SortOrder sortOrder() {
+    return SortOrder.unsorted();
+  }
 
   /** The snapshot this handle shows, or empty for a table with no commit yet. */
   Optional<TableSnapshot> currentSnapshot();
@@ -51,6 +98,17 @@ public interface CatalogTable {
   /** The live files whose partition matches. */
   default List<DataFile> liveFiles(Predicate<String> partitionFilter) {
     return liveFiles().stream().filter(f -> partitionFilter.test(f.partition())).collect(Collectors.toList());
+  }
+
+  /**
+   * Data files of the current snapshot that {@link #liveFiles()} leaves out because this catalog cannot let a
+   * rewrite take them, each with why, so that compaction can say so in its plan
+   * ({@link dev.lakelifecycle.api.compaction.CompactionPlan.Reason#KEPT_BY_CATALOG}). The Iceberg catalog keeps
+   * files whose partition holds row-level delete files (a rewrite would have to apply them) and files of an older
+   * partition spec. Default: none.
+   */
+  default Map<DataFile, String> filesKeptFromRewrite() {
+    return Map.of();
   }
 
   /**

@@ -60,7 +60,20 @@ public record CompactionPlan(TableId table, List<Group> groups, List<Decision> d
      */
     QUARANTINED,
     /** Eligible, but left for a later run by the run's cap on files or bytes. */
-    DEFERRED_BY_CAP
+    DEFERRED_BY_CAP,
+    /**
+     * The table has a {@link dev.lakelifecycle.api.catalog.SortOrder sort order}, this file is not recorded as
+     * sorted by it, and sorting it in memory would exceed the compaction memory budget: it is left in place (the
+     * detail gives the estimate and the budget; raise {@code compaction.memory_budget_bytes} to include it).
+     */
+    TOO_LARGE_TO_SORT,
+    /**
+     * The catalog keeps it out of rewrites ({@link dev.lakelifecycle.api.catalog.CatalogTable#filesKeptFromRewrite()};
+     * the detail says why). In an Iceberg table: its partition holds row-level delete files, which compaction does
+     * not apply yet (rewriting without them would resurrect deleted rows), or it was written under an older
+     * partition spec (files of different specs are never mixed).
+     */
+    KEPT_BY_CATALOG
   }
 
   /** The order in which eligible groups are executed (and, with a cap, which are deferred). */

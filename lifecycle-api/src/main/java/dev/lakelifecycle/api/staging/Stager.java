@@ -29,7 +29,10 @@ public interface Stager extends AutoCloseable {
    * @throws dev.lakelifecycle.api.StagerFullException if a guardrail (pending batches, table or total bytes) is
    *     reached and the policy is REJECT, or BLOCK timed out; the batch was not staged
    * @throws NoSuchTableException if the table does not exist in the catalog
-   * @throws SchemaMismatchException if the batch schema differs from the table's, naming the columns
+   * @throws SchemaMismatchException if the batch does not fit the table's schema, naming the refused columns. Columns
+   *     are matched by name; a batch may lack nullable columns (read as null) and may bring new nullable columns,
+   *     which the table then gains ({@link dev.lakelifecycle.api.catalog.CatalogTable#addColumns}); a column of
+   *     another type or nullability, or a new or missing non-nullable column, is refused and the table is unchanged
    * @throws IllegalArgumentException if a row's partition column is null
    */
   void append(TableId table, RecordBatch batch);

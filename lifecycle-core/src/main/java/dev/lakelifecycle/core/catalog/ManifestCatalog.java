@@ -154,7 +154,7 @@ public final class ManifestCatalog implements TableCatalog {
     if (meta.exists(id)) {
       throw alreadyExists(id, null);
     }
-    VersionDoc doc = new VersionDoc(0, UUID.randomUUID().toString(), null, clock.instant(), id, schema, spec, null,
+    VersionDoc doc = new VersionDoc(0, UUID.randomUUID().toString(), null, clock.instant(), id, schema, 0, spec, null,
         List.of(), null);
     try {
       meta.putVersion(doc);

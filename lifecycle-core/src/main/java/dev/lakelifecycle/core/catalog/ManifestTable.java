@@ -7,6 +7,7 @@ import dev.lakelifecycle.api.NoSuchTableException;
 import dev.lakelifecycle.api.ObjectNotFoundException;
 import dev.lakelifecycle.api.PartitionSpec;
 import dev.lakelifecycle.api.PreconditionFailedException;
+import dev.lakelifecycle.api.SchemaMismatchException;
 import dev.lakelifecycle.api.StorageException;
 import dev.lakelifecycle.api.TableId;
 import dev.lakelifecycle.api.TableSchema;
@@ -40,6 +41,7 @@ import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -304,6 +306,43 @@ final class ManifestTable implements CatalogTable {
     });
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Writes a version document with the new schema and a {@code schema-id} one higher, the same snapshots and
+   * the same current snapshot; no manifest is written. Re-applied on the latest version after a lost race, so
+   * a column another writer added first is skipped (same definition) or refused (another definition).
+   */
+  @Override
+  public TableSchema addColumns(List<TableSchema.Column> columns) {
+    List<TableSchema.Column> added = List.copyOf(Objects.requireNonNull(columns, "columns"));
+    if (added.isEmpty()) {
+      return schema();
+    }
+    String names = added.stream().map(TableSchema.Column::name).collect(Collectors.joining(", "));
+    return commit("add columns " + names, (base, ctx) -> {
+      TableSchema current = base.doc.schema();
+      TableSchema next;
+      try {
+        next = current.withAddedColumns(added);
+      } catch (SchemaMismatchException e) {
+        throw new SchemaMismatchException(String.format(Locale.ROOT, "Cannot evolve the schema of %s: %s", id,
+            e.getMessage()), e);
+      }
+      if (next == current) {
+        return new Outcome<>(current, null);
+      }
+      VersionDoc doc = new VersionDoc(ctx.version, ctx.commitId, base.doc.commitId(), ctx.now, id, next,
+          base.doc.schemaId() + 1, base.doc.spec(), base.currentId(), base.doc.snapshots(), base.doc.expiredKeys());
+      return new Outcome<>(next, TableState.ofSorted(doc, base.manifests, base.files, base.byKeyIfBuilt()));
+    });
+  }
+
+  /** The id of the schema this handle shows: 0 at creation, one more per schema change. */
+  int schemaId() {
+    return state.get().doc.schemaId();
+  }
+
   @Override
   public List<TableSnapshot> expireSnapshots(int retainLast, Instant olderThan, Set<Long> pinned) {
     if (retainLast < 1) {
@@ -343,7 +382,8 @@ final class ManifestTable implements CatalogTable {
         }
         keysName = ctx.stage("keys-", MetadataJson.writeExpiredKeys(ExpiredKeys.of(remembered)));
       }
-      VersionDoc doc = new VersionDoc(ctx.version, ctx.commitId, base.doc.commitId(), ctx.now, id, base.doc.schema(), base.doc.spec(),
+      VersionDoc doc = new VersionDoc(ctx.version, ctx.commitId, base.doc.commitId(), ctx.now, id, base.doc.schema(),
+          base.doc.schemaId(), base.doc.spec(),
           base.currentId(), retained, keysName);
       return new Outcome<>(List.copyOf(expired),
           TableState.ofSorted(doc, base.manifests, base.files, base.byKeyIfBuilt()));
@@ -602,7 +642,8 @@ final class ManifestTable implements CatalogTable {
     TableSnapshot snapshot = new TableSnapshot(ctx.version, base.currentId(), ctx.now, op, s);
     List<SnapshotEntry> snapshots = new ArrayList<>(base.doc.snapshots());
     snapshots.add(new SnapshotEntry(snapshot, list));
-    VersionDoc doc = new VersionDoc(ctx.version, ctx.commitId, base.doc.commitId(), ctx.now, id, base.doc.schema(), base.doc.spec(),
+    VersionDoc doc = new VersionDoc(ctx.version, ctx.commitId, base.doc.commitId(), ctx.now, id, base.doc.schema(),
+          base.doc.schemaId(), base.doc.spec(),
         snapshot.snapshotId(), snapshots, base.doc.expiredKeys());
     return TableState.ofSorted(doc, refs, files, index);
   }

@@ -47,12 +47,15 @@ final class Metadata {
    * @param parentCommitId the commit id of the version this one was built on, or {@code null} for version 0;
    *     lets a committer tell a successor built on its write from a newer history its write landed behind
    * @param writtenAt when the commit was made, from the catalog clock
+   * @param schema the table's current schema
+   * @param schemaId the id of {@code schema}: 0 at creation, one more with every schema change (documents
+   *     written before schema evolution existed have none and read as 0)
    * @param currentSnapshotId the current snapshot, or {@code null} for a table with no commit yet
    * @param snapshots every retained snapshot, oldest first
    * @param expiredKeys name of the object remembering the commit keys of expired appends, or {@code null}
    */
   record VersionDoc(long version, String commitId, String parentCommitId, Instant writtenAt, TableId table, TableSchema schema,
-      PartitionSpec spec, Long currentSnapshotId, List<SnapshotEntry> snapshots, String expiredKeys) {
+      int schemaId, PartitionSpec spec, Long currentSnapshotId, List<SnapshotEntry> snapshots, String expiredKeys) {
     VersionDoc {
       Objects.requireNonNull(commitId, "commitId");
       Objects.requireNonNull(writtenAt, "writtenAt");

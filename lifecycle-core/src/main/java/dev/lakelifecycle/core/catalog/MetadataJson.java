@@ -63,6 +63,7 @@ final class MetadataJson {
     for (TableSchema.Column c : doc.schema().columns()) {
       columns.addObject().put("name", c.name()).put("type", c.type().name()).put("nullable", c.nullable());
     }
+    root.put("schema-id", doc.schemaId());
     root.putObject("partition-spec")
         .put("column", doc.spec().timestampColumn())
         .put("granularity", doc.spec().granularity().name());
@@ -102,11 +103,23 @@ final class MetadataJson {
       }
       return new VersionDoc(number(root, "version"), text(root, "commit-id"), nullableText(root, "parent-commit-id"),
           instant(root, "written-at"), table,
-          TableSchema.of(columns), partitionSpec, nullableNumber(root, "current-snapshot-id"), snapshots,
+          TableSchema.of(columns), schemaId(root), partitionSpec, nullableNumber(root, "current-snapshot-id"), snapshots,
           nullableText(root, "expired-commit-keys"));
     } catch (IllegalArgumentException | NullPointerException e) {
       throw new MalformedMetadataException("invalid version document: " + e.getMessage(), e);
     }
+  }
+
+  /** The {@code schema-id} of a version document; documents written before schemas could evolve have none: 0. */
+  private static int schemaId(JsonNode root) {
+    JsonNode v = root.get("schema-id");
+    if (v == null || v.isNull()) {
+      return 0;
+    }
+    if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < 0) {
+      throw new MalformedMetadataException("field 'schema-id' is not a non-negative integer", null);
+    }
+    return v.asInt();
   }
 
   // ---- manifest list ---------------------------------------------------------------------------

@@ -10,7 +10,8 @@
  *
  * <ul>
  *   <li>{@code v<version, 20 digits zero-padded>.json} ({@code kind: version}): the complete state of the
- *       table at one version: table id, schema, partition spec, the current snapshot id, every retained
+ *       table at one version: table id, schema and its {@code schema-id} (0 at creation, one more per
+ *       {@code addColumns}; absent in documents of older versions, read as 0), partition spec, the current snapshot id, every retained
  *       snapshot (id, parent, commit time, operation, summary, and the name of its manifest list), the
  *       name of the expired-commit-keys object, and a random {@code commit-id}. Version 0 is written by
  *       {@code createTable} and has no snapshot. Zero-padding makes the lexicographic listing order the
@@ -42,7 +43,10 @@
  *       checks that every removed file is live (locations compared after {@code ObjectStore.keyOf}
  *       normalisation) and otherwise throws {@link dev.lakelifecycle.api.CommitConflictException}
  *       naming the file (and the snapshot that removed it, when the retained history shows it); a
- *       partition drop or an expiry with nothing to do returns without committing.
+ *       partition drop or an expiry with nothing to do returns without committing. A schema change
+ *       ({@code addColumns}) re-derives the schema from the base's ({@code TableSchema.withAddedColumns}): a
+ *       column another writer added first with the same definition is skipped, one with another definition is
+ *       refused; it writes only the version document (same snapshots), or nothing if no column is new.
  *   <li>Write the new immutable objects (manifests, manifest list, expired keys), then the version
  *       document {@code v<N+1>} with {@code WriteCondition.ifAbsent()}.
  *   <li>If that write is refused ({@code PreconditionFailedException}), another writer committed

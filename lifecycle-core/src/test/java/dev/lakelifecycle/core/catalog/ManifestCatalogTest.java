@@ -11,6 +11,7 @@ import dev.lakelifecycle.api.IncompleteValidSetException;
 import dev.lakelifecycle.api.LifecycleException;
 import dev.lakelifecycle.api.StorageException;
 import dev.lakelifecycle.api.TableId;
+import dev.lakelifecycle.api.TableSchema;
 import dev.lakelifecycle.api.TableSnapshot;
 import dev.lakelifecycle.api.catalog.CatalogTable;
 import dev.lakelifecycle.api.catalog.TableCatalog;
@@ -72,6 +73,11 @@ class ManifestCatalogTest extends TableCatalogContract {
   }
 
   @Override
+  protected boolean supportsSchemaEvolution() {
+    return true;
+  }
+
+  @Override
   protected boolean supportsMetadataTampering() {
     return true;
   }
@@ -118,6 +124,56 @@ class ManifestCatalogTest extends TableCatalogContract {
     assertThat(doc.get("current-snapshot-id").asLong()).isEqualTo(1);
     assertThat(doc.get("snapshots")).hasSize(1);
     assertThat(t.location()).isEqualTo(base.location("acme/prod/logs") + "/");
+  }
+
+  @Test
+  void schemaEvolutionWritesAVersionWithTheNewSchemaAndTheNextSchemaId() throws Exception {
+    CatalogTable t = createLogs();
+    t.commitAppend("k1", List.of(file(t, P10, "a", 10)));
+    int manifests = metadataKeys("manifest-").size();
+
+    t.addColumns(List.of(new TableSchema.Column("host", TableSchema.Type.STRING, true)));
+    t.addColumns(List.of(new TableSchema.Column("host", TableSchema.Type.STRING, true)));
+
+    assertThat(metadataKeys("v")).as("the repeated addition commits nothing").hasSize(3);
+    JsonNode doc = new ObjectMapper().readTree(base.read(LOGS_META + "v00000000000000000002.json"));
+    assertThat(doc.get("schema-id").asInt()).isEqualTo(1);
+    assertThat(doc.get("schema")).hasSize(4);
+    assertThat(doc.get("schema").get(3).get("name").asText()).isEqualTo("host");
+    assertThat(doc.get("schema").get(3).get("nullable").asBoolean()).isTrue();
+    assertThat(doc.get("current-snapshot-id").asLong()).isEqualTo(1);
+    assertThat(doc.get("snapshots")).hasSize(1);
+    JsonNode created = new ObjectMapper().readTree(base.read(LOGS_META + "v00000000000000000000.json"));
+    assertThat(created.get("schema-id").asInt()).isZero();
+    assertThat(metadataKeys("manifest-")).as("no manifest rewritten").hasSize(manifests);
+    assertThat(((ManifestTable) catalog().loadTable(LOGS)).schemaId()).isEqualTo(1);
+  }
+
+  @Test
+  void readsVersionDocumentsWrittenBeforeSchemaIdsExisted() throws Exception {
+    createLogs();
+    ObjectMapper json = new ObjectMapper();
+    com.fasterxml.jackson.databind.node.ObjectNode doc =
+        (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(base.read(LOGS_META + "v00000000000000000000.json"));
+    doc.remove("schema-id");
+    base.put(LOGS_META + "v00000000000000000000.json", json.writeValueAsBytes(doc));
+
+    ManifestTable old = (ManifestTable) openSameStorage(clock).loadTable(LOGS);
+    assertThat(old.schemaId()).isZero();
+    old.addColumns(List.of(new TableSchema.Column("host", TableSchema.Type.STRING, true)));
+    assertThat(((ManifestTable) openSameStorage(clock).loadTable(LOGS)).schemaId()).isEqualTo(1);
+  }
+
+  @Test
+  void aSchemaEvolutionWhoseAcknowledgementWasLostLandsOnce() {
+    CatalogTable t = createLogs();
+    store.failNext(Operation.PUT, 1, versionKeys(), Failure.WRITE_THEN_FAIL);
+
+    TableSchema after = t.addColumns(List.of(new TableSchema.Column("host", TableSchema.Type.STRING, true)));
+
+    assertThat(after.size()).isEqualTo(SCHEMA.size() + 1);
+    assertThat(metadataKeys("v")).hasSize(2);
+    assertThat(((ManifestTable) catalog().loadTable(LOGS)).schemaId()).isEqualTo(1);
   }
 
   @Test

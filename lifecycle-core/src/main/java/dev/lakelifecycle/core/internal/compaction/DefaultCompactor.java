@@ -10,6 +10,7 @@ import dev.lakelifecycle.api.StorageException;
 import dev.lakelifecycle.api.TableId;
 import dev.lakelifecycle.api.TableSnapshot;
 import dev.lakelifecycle.api.catalog.CatalogTable;
+import dev.lakelifecycle.api.catalog.SortOrder;
 import dev.lakelifecycle.api.catalog.TableCatalog;
 import dev.lakelifecycle.api.checkpoint.Checkpoint;
 import dev.lakelifecycle.api.checkpoint.CheckpointStore;
@@ -51,7 +52,8 @@ import org.slf4j.LoggerFactory;
  * with a streaming rewrite ({@link StreamingRewriter}: small row groups merged page by page without decoding
  * values by {@link PageMerge}, decoded column by column where that does not apply) in chunks of up to
  * {@code compaction.chunk-partitions} groups, one catalog replace commit and one checkpoint write per chunk (the
- * Timestore runbook's chunked, resumable compaction).
+ * Timestore runbook's chunked, resumable compaction). A table with a {@link SortOrder} is rewritten by
+ * {@link SortingRewriter} instead (a k-way merge by the sort key; outputs recorded with the order's id).
  *
  * <p><b>Checkpoint.</b> Id {@code compaction/<tenant>/<dataset>/<table>}; layout in {@link PlanState}. A run
  * takes the checkpoint's lease ({@code compaction.lease_duration_secs}, default 5 minutes, renewed by every
@@ -118,6 +120,7 @@ public final class DefaultCompactor implements Compactor {
   private final String writerId;
   private final ChunkBackoff backoff;
   private final StreamingRewriter rewriter;
+  private final SortingRewriter sorter;
   private volatile StepHook hook = StepHook.NONE;
   /** Footer schemas by location: data files are immutable, so repeated plans need not reread them. */
   private final Cache<String, CompactionPlanner.FileSchema> schemas =
@@ -151,6 +154,7 @@ public final class DefaultCompactor implements Compactor {
     this.writerId = Objects.requireNonNull(writerId, "writerId");
     this.backoff = Objects.requireNonNull(backoff, "backoff");
     this.rewriter = new StreamingRewriter(store);
+    this.sorter = new SortingRewriter(store);
   }
 
   /** Installs a hook called at each step of each chunk (crash tests). */
@@ -516,10 +520,17 @@ public final class DefaultCompactor implements Compactor {
 
   private CompactionPlan planOn(CatalogTable t, CompactionPlanner.Settings settings,
       Map<String, QuarantinedFile> quarantine) {
-    return CompactionPlanner.plan(t.id(), t.liveFiles(), settings, clock.instant(), this::schemaOf, f -> {
+    List<DataFile> live = t.liveFiles();
+    // Files the sorting rewrite or the catalog cannot take are decided here, with their reason, not planned.
+    List<CompactionPlan.Decision> outside = new ArrayList<>(sorter.unsortable(t.sortOrder(), live,
+        settings.minFileSizeBytes(), config.memoryBudgetBytes(), config.rowGroupSizeBytes()));
+    t.filesKeptFromRewrite().forEach((f, why) -> outside.add(new CompactionPlan.Decision(f,
+        CompactionPlan.Reason.KEPT_BY_CATALOG, why)));
+    return SortingRewriter.withDecisions(CompactionPlanner.plan(t.id(), SortingRewriter.without(live, outside),
+        settings, clock.instant(), this::schemaOf, f -> {
       QuarantinedFile q = quarantine.isEmpty() ? null : quarantine.get(normalise(f.location()));
       return q == null ? null : q.error();
-    });
+    }), outside);
   }
 
   private CompactionPlanner.FileSchema schemaOf(DataFile f) {
@@ -739,9 +750,10 @@ public final class DefaultCompactor implements Compactor {
           config.rowGroupSizeBytes(), config.fastPathRowGroupBytes(), config.memoryBudgetBytes());
       RuntimeException failure;
       try {
+        SortOrder order = t.sortOrder();
         for (Work w : work) {
           String partition = w.group().partition();
-          StreamingRewriter.Result r = rewriter.rewrite(run.table.path(), w.group().id(), w.inputs(), sizes, () -> {
+          java.util.function.Supplier<String> nextKey = () -> {
             String key = run.dataPrefix + partition + "/" + writerId + "-c-" + UUID.randomUUID()
                 + ".parquet";
             keys.add(key);
@@ -750,7 +762,11 @@ public final class DefaultCompactor implements Compactor {
             state.outputLocations.add(store.location(key));
             run.write(Checkpoint.Status.PENDING, run.cp.cursor(), state);
             return key;
-          });
+          };
+          // A table with a sort order gets sorted outputs (SortingRewriter), recorded with the order's id.
+          StreamingRewriter.Result r = order.isUnsorted()
+              ? rewriter.rewrite(run.table.path(), w.group().id(), w.inputs(), sizes, nextKey)
+              : sorter.rewrite(run.table.path(), w.group().id(), w.inputs(), sizes, nextKey, order);
           for (StreamingRewriter.Rejected q : r.quarantined()) {
             quarantinedNow.add(new QuarantinedFile(q.file().location(), q.file().partition(), q.error(),
                 clock.instant()));
@@ -771,7 +787,7 @@ public final class DefaultCompactor implements Compactor {
           removed.addAll(r.merged());
           for (StreamingRewriter.Output o : r.outputs()) {
             added.add(new DataFile(store.location(o.key()), partition, o.info().size(), o.rows(), writerId,
-                clock.instant(), Map.of()));
+                clock.instant(), Map.of(), order.orderId()));
           }
         }
         hook.at(Step.AFTER_WRITE, chunk.id());

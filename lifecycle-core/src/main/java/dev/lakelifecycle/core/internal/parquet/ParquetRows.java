@@ -136,6 +136,38 @@ public final class ParquetRows {
     return rows.size();
   }
 
+  /**
+   * Every row as the columns of {@code table}, in the table's order, matched to the file's top-level columns by
+   * name: how a reader sees a file written before the table gained a column (the column reads null in every row).
+   * A file column the table does not have is left out. Values are boxed as in {@link #rows()}; types are not
+   * converted (the file was written for this table).
+   *
+   * @return a new list of new arrays, each of {@code table.size()} values
+   * @throws SchemaMismatchException if the file lacks a column of {@code table} that is not nullable, naming it
+   */
+  public List<Object[]> rowsAs(TableSchema table) {
+    int[] from = new int[table.size()];
+    for (int i = 0; i < table.size(); i++) {
+      TableSchema.Column c = table.column(i);
+      from[i] = schema.containsField(c.name()) ? schema.getFieldIndex(c.name()) : -1;
+      if (from[i] < 0 && !c.nullable()) {
+        throw new SchemaMismatchException(String.format(Locale.ROOT,
+            "Cannot read Parquet file %s as the table schema %s: it has no column '%s', which is not nullable "
+                + "(only nullable columns can be added to a table after files were written)", source, table,
+            c.name()));
+      }
+    }
+    List<Object[]> out = new ArrayList<>(rows.size());
+    for (Object[] row : rows) {
+      Object[] r = new Object[from.length];
+      for (int i = 0; i < from.length; i++) {
+        r[i] = from[i] < 0 ? null : row[from[i]];
+      }
+      out.add(r);
+    }
+    return out;
+  }
+
   private static LifecycleException translate(Exception e, String location) {
     if (e instanceof LifecycleException le) {
       return le;

@@ -5,6 +5,7 @@ import dev.lakelifecycle.api.InvalidConfigurationException;
 import dev.lakelifecycle.api.LifecycleException;
 import dev.lakelifecycle.api.PartitionSpec;
 import dev.lakelifecycle.api.RecordBatch;
+import dev.lakelifecycle.api.SchemaEvolutionUnsupportedException;
 import dev.lakelifecycle.api.SchemaMismatchException;
 import dev.lakelifecycle.api.StagerFullException;
 import dev.lakelifecycle.api.StorageException;
@@ -97,9 +98,14 @@ import org.slf4j.LoggerFactory;
  * {@link StagerFullException} and is counted by reason. A batch larger than a byte limit on its own is always
  * refused (no wait could make room for it).
  *
- * <p><b>Schemas.</b> One schema per table: a batch whose schema differs from the table's is refused, naming every
- * differing column. Schema evolution is not done by the stager: the {@code TableCatalog} API has no operation to
- * change a table's schema, so a batch with an added column is refused like any other difference.
+ * <p><b>Schemas.</b> One schema per table, which grows only by nullable columns. Batch columns are matched to the
+ * table's by name. A batch is accepted when every column it shares with the table has the table's type and
+ * nullability, every table column it lacks is nullable (its rows read null there: older producers keep working),
+ * and every column the table lacks is nullable: then the table first gains those columns, at the end of its schema,
+ * in one {@link CatalogTable#addColumns} commit (once: later batches of that schema match the table). Anything else
+ * is a {@link SchemaMismatchException} naming each refused column, and the table is unchanged. A flush writes every
+ * file with the table's schema as of the flush: records staged before the table gained a column (also those
+ * recovered from the spool after a crash) are written with nulls there, so all files of a flush share one schema.
  *
  * <p>Thread-safe: appends to any tables from any threads (encoding runs in the appending threads, so it scales
  * with them); flushes of different tables may run in parallel, flushes of one table are serialised.
@@ -353,16 +359,14 @@ public final class DefaultStager implements Stager {
     Objects.requireNonNull(batch, "batch");
     TableStage stage = stage(table);
     TableStage.Bound b = bound(stage);
+    int pc = b.partitionColumn();
     if (!batch.schema().equals(b.schema())) {
-      throw new SchemaMismatchException(String.format(Locale.ROOT,
-          "Cannot append to %s: the batch schema %s differs from the table schema %s: %s "
-              + "(build the batch with the table's schema, TableCatalog.loadTable(%s).schema())",
-          table, batch.schema(), b.schema(), String.join("; ", SchemaDiff.differences(batch.schema(), b.schema())),
-          table));
+      b = admit(stage, b, batch.schema());
+      pc = batch.schema().indexOf(b.spec().timestampColumn());
     }
     int rows = batch.rowCount();
     for (int r = 0; r < rows; r++) {
-      if (batch.isNull(b.partitionColumn(), r)) {
+      if (batch.isNull(pc, r)) {
         throw new IllegalArgumentException(String.format(Locale.ROOT,
             "Cannot append to %s: row %d has a null in partition column '%s' (the table is partitioned by %s; every "
                 + "row needs a timestamp there)", table, r, b.spec().timestampColumn(), b.spec()));
@@ -412,6 +416,63 @@ public final class DefaultStager implements Stager {
               table, e);
         }
       }
+    }
+  }
+
+  /**
+   * Checks a batch whose schema is not the table's (see the class comment), first adding its new nullable columns
+   * to the table if it has any; returns the table binding the batch fits.
+   */
+  private TableStage.Bound admit(TableStage stage, TableStage.Bound b, TableSchema batchSchema) {
+    SchemaDiff.Fit fit = SchemaDiff.fit(batchSchema, b.schema());
+    if (fit.refused().isEmpty() && batchSchema.indexOf(b.spec().timestampColumn()) < 0) {
+      // Nullable partition column: still needed in every row.
+      fit = new SchemaDiff.Fit(fit.added(), List.of(String.format(Locale.ROOT, "missing partition column '%s'",
+          b.spec().timestampColumn())), fit.source());
+    }
+    if (!fit.refused().isEmpty()) {
+      throw new SchemaMismatchException(String.format(Locale.ROOT,
+          "Cannot append to %s: the batch schema %s does not fit the table schema %s: %s (a batch may omit nullable "
+              + "columns and add nullable columns; build it with the table's schema, TableCatalog.loadTable(%s)"
+              + ".schema())", stage.id, batchSchema, b.schema(), SchemaDiff.explain(batchSchema, b.schema(), fit),
+          stage.id));
+    }
+    if (fit.added().isEmpty()) {
+      return b;
+    }
+    synchronized (stage.schemaLock) {
+      // Another append may have added the columns while this one waited.
+      TableStage.Bound now = stage.bound();
+      SchemaDiff.Fit again = SchemaDiff.fit(batchSchema, now.schema());
+      if (again.added().isEmpty() && again.refused().isEmpty()) {
+        return now;
+      }
+      TableSchema evolved;
+      try {
+        evolved = now.table().addColumns(fit.added());
+      } catch (SchemaEvolutionUnsupportedException e) {
+        throw new SchemaMismatchException(String.format(Locale.ROOT,
+            "Cannot append to %s: the batch adds columns %s to the table schema %s, but the table's catalog cannot "
+                + "evolve schemas (%s); build the batch with the table's schema", stage.id,
+            again.added().stream().map(TableSchema.Column::name).toList(), now.schema(), e.getMessage()), e);
+      } catch (SchemaMismatchException e) {
+        throw new SchemaMismatchException(String.format(Locale.ROOT, "Cannot append to %s: %s", stage.id,
+            e.getMessage()), e);
+      }
+      TableStage.Bound next = new TableStage.Bound(now.table(), evolved, now.spec(),
+          evolved.indexOf(now.spec().timestampColumn()), now.dataPrefix());
+      // Bound before the batch is staged: a flush that takes the record reads this binding or a newer one.
+      stage.bind(next);
+      LOG.info("Schema of {} evolved for a batch with new columns {}: now {}", stage.id,
+          again.added().stream().map(TableSchema.Column::name).toList(), evolved);
+      SchemaDiff.Fit last = SchemaDiff.fit(batchSchema, evolved);
+      if (!last.fits()) {
+        throw new SchemaMismatchException(String.format(Locale.ROOT,
+            "Cannot append to %s: the table schema is %s after adding the batch's columns, and the batch schema %s "
+                + "still does not fit it (%s); retry the append", stage.id, evolved, batchSchema,
+            SchemaDiff.explain(batchSchema, evolved, last)));
+      }
+      return next;
     }
   }
 
@@ -761,20 +822,34 @@ public final class DefaultStager implements Stager {
    * wrote and rethrows. Holds one decoded record at a time, plus the writers' open row groups.
    */
   private List<DataFile> writeFiles(TableStage stage, TableStage.Bound b, TableStage.Range range) {
+    // The binding as of now, not as of the flush's start: an append that added columns bound the wider schema
+    // before staging its record, so every record of the range fits this schema.
+    b = stage.bound();
     long unit = b.spec().granularity() == PartitionSpec.Granularity.HOUR ? MICROS_PER_HOUR : MICROS_PER_DAY;
     int pc = b.partitionColumn();
     TreeMap<Long, BatchParquetWriter.FileWriter> open = new TreeMap<>();
     List<DataFile> written = new ArrayList<>();
+    TableSchema lastSchema = b.schema();
+    int[] lastSource = null;
     try {
       for (TableSpool.Entry e : range.entries()) {
         byte[] payload = stage.spool.read(e);
-        SpoolBatch batch = SpoolCodec.decode(payload, payload.length);
-        if (!batch.schema().equals(b.schema())) {
-          throw new SchemaMismatchException(String.format(Locale.ROOT,
-              "Cannot flush staged record %d of %s: its schema %s differs from the table schema %s: %s (the table "
-                  + "was recreated with another schema while batches were staged; recreate it with the staged "
-                  + "schema to flush them)", e.seq(), stage.id, batch.schema(), b.schema(),
-              String.join("; ", SchemaDiff.differences(batch.schema(), b.schema()))));
+        SpoolBatch staged = SpoolCodec.decode(payload, payload.length);
+        RecordBatch batch = staged;
+        if (!staged.schema().equals(b.schema())) {
+          if (!staged.schema().equals(lastSchema)) {
+            SchemaDiff.Fit fit = SchemaDiff.fit(staged.schema(), b.schema());
+            if (!fit.refused().isEmpty() || !fit.added().isEmpty()) {
+              throw new SchemaMismatchException(String.format(Locale.ROOT,
+                  "Cannot flush staged record %d of %s: its schema %s does not fit the table schema %s: %s (the "
+                      + "table was recreated with another schema while batches were staged; recreate it with the "
+                      + "staged schema to flush them)", e.seq(), stage.id, staged.schema(), b.schema(),
+                  String.join("; ", SchemaDiff.differences(staged.schema(), b.schema()))));
+            }
+            lastSchema = staged.schema();
+            lastSource = fit.source();
+          }
+          batch = new ProjectedBatch(staged, b.schema(), lastSource);
         }
         for (Map.Entry<Long, RowSlice> p : partition(batch, pc, unit).entrySet()) {
           BatchParquetWriter.FileWriter w = open.get(p.getKey());

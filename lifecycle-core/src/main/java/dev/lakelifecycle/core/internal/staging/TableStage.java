@@ -57,6 +57,8 @@ final class TableStage {
   final TableSpool spool;
   final LifecycleConfig.Flush limits;
   final ReentrantLock flushLock = new ReentrantLock();
+  /** Serialises schema changes of the table made by appends (held across the catalog commit, never with this). */
+  final Object schemaLock = new Object();
   /** Set while a background flush of this table is queued or running. */
   final AtomicBoolean flushScheduled = new AtomicBoolean();
   /** Consecutive failed background flushes (flush thread only). */
