@@ -145,6 +145,11 @@ final class StreamingRewriter {
    */
   record Result(List<Output> outputs, List<DataFile> merged, List<Rejected> quarantined, List<Rejected> excluded,
       RowGroups rowGroups) {
+    /** A result that does not tell how its row groups were made (the sorting rewrite's). */
+    Result(List<Output> outputs, List<DataFile> merged, List<Rejected> quarantined, List<Rejected> excluded) {
+      this(outputs, merged, quarantined, excluded, RowGroups.NONE);
+    }
+
     long rows() {
       return outputs.stream().mapToLong(Output::rows).sum();
     }
