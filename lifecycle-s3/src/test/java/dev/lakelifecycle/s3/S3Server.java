@@ -11,12 +11,13 @@ import software.amazon.awssdk.services.s3.model.MultipartUpload;
 /**
  * A real S3 protocol server for tests: s3proxy in-process on an in-memory blob store, listening on
  * 127.0.0.1 on a free port, shared by all tests of the JVM (it starts in well under a second). Each test
- * works under its own fresh prefix of the one bucket, so tests never see each other's objects.
+ * works under its own fresh prefix of the one bucket, so tests never see each other's objects. Public, and
+ * shipped in this module's test-jar, for the examples' S3 quickstart test.
  */
-final class S3Server {
-  static final String BUCKET = "lake";
-  static final String ACCESS_KEY = "test-access-key";
-  static final String SECRET_KEY = "test-secret-key-not-a-real-one";
+public final class S3Server {
+  public static final String BUCKET = "lake";
+  public static final String ACCESS_KEY = "test-access-key";
+  public static final String SECRET_KEY = "test-secret-key-not-a-real-one";
 
   private static S3Server shared;
 
@@ -41,7 +42,7 @@ final class S3Server {
   }
 
   /** The JVM's server, started on first use and stopped when the JVM exits. */
-  static synchronized S3Server shared() {
+  public static synchronized S3Server shared() {
     if (shared == null) {
       try {
         shared = new S3Server();
@@ -60,7 +61,7 @@ final class S3Server {
     return shared;
   }
 
-  URI endpoint() {
+  public URI endpoint() {
     return endpoint;
   }
 
@@ -70,7 +71,7 @@ final class S3Server {
   }
 
   /** A fresh root {@code s3://lake/<test>-<uuid>/}. */
-  static URI freshRoot(String name) {
+  public static URI freshRoot(String name) {
     return URI.create("s3://" + BUCKET + "/" + name + "-" + UUID.randomUUID().toString().substring(0, 8) + "/");
   }
 
@@ -80,12 +81,12 @@ final class S3Server {
         .credentials(ACCESS_KEY, SECRET_KEY);
   }
 
-  S3ObjectStore.Builder builder(URI root) {
+  public S3ObjectStore.Builder builder(URI root) {
     return builder(root, endpoint);
   }
 
   /** Incomplete multipart uploads in the bucket whose key starts with {@code fullKeyPrefix}. */
-  List<MultipartUpload> incompleteUploads(String fullKeyPrefix) {
+  public List<MultipartUpload> incompleteUploads(String fullKeyPrefix) {
     return blobs.listMultipartUploads(BUCKET).stream().filter(u -> u.key().startsWith(fullKeyPrefix)).toList();
   }
 }
