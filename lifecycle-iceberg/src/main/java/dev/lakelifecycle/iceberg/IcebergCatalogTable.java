@@ -208,6 +208,9 @@ final class IcebergCatalogTable implements CatalogTable {
   public synchronized Optional<List<DataFile>> rewriteFiles(List<DataFile> inputs, RewriteSettings sizes,
       java.util.function.Supplier<String> nextLocation) {
     View v = view();
+    if (inputs.isEmpty()) {
+      return Optional.empty();
+    }
     List<org.apache.iceberg.DataFile> files = new ArrayList<>();
     boolean withDeletes = false;
     for (DataFile f : inputs) {

@@ -53,7 +53,7 @@ import org.slf4j.LoggerFactory;
  * snapshot with their position and equality deletes applied by Iceberg's own {@link GenericDeleteFilter} (the
  * delete files each input's {@link FileScanTask} carries), and the remaining rows are streamed into new Parquet
  * files by Iceberg's {@link GenericParquetWriter} with the table's schema, partition spec, properties and metrics
- * configuration. Memory: one input row group being read, one output row group being written (capped at a quarter
+ * configuration. Outputs roll by the input bytes their rows came from. Memory: one input row group being read, one output row group being written (capped at a quarter
  * of the memory budget), plus what Iceberg's delete filter loads per input: a bitmap of deleted positions and the
  * set of equality-deleted keys.
  *
@@ -67,8 +67,6 @@ import org.slf4j.LoggerFactory;
  */
 final class IcebergDeleteRewrite {
   private static final Logger LOG = LoggerFactory.getLogger(IcebergDeleteRewrite.class);
-  /** How many rows are written between checks of the output's length. */
-  private static final int LENGTH_CHECK_ROWS = 256;
 
   private IcebergDeleteRewrite() {}
 
@@ -103,6 +101,7 @@ final class IcebergDeleteRewrite {
     Map<String, DeleteFile> positionDeletes = new LinkedHashMap<>();
     GenericRecord out = GenericRecord.create(schema);
     DataWriter<Record> writer = null;
+    double estimate = 0;
     long deleted = 0;
     try {
       for (DataFile input : inputs) {
@@ -117,25 +116,26 @@ final class IcebergDeleteRewrite {
         Schema required = deletes.requiredSchema();
         int[] positions = positionsOf(schema, required);
         long read = 0;
+        // Output bytes are estimated by the input bytes their rows came from (the same rows compress alike);
+        // the writer's own length counts its buffered row group uncompressed, which overstates small outputs.
+        double bytesPerRow = (double) input.fileSizeInBytes() / Math.max(1, input.recordCount());
         try (CloseableIterable<Record> rows = deletes.filter(open(table, task, required, mapping))) {
-          long sinceCheck = 0;
           for (Record row : rows) {
             read++;
             if (writer == null) {
               writer = newWriter(table, nextLocation.get(), input.partition(), rowGroup);
+              estimate = 0;
             }
             for (int i = 0; i < positions.length; i++) {
               out.set(i, row.get(positions[i], Object.class));
             }
             writer.write(out);
-            if (++sinceCheck >= LENGTH_CHECK_ROWS) {
-              sinceCheck = 0;
-              long written = writer.length();
-              // Roll at the target only when the rest is estimated to fill most of another file, so that no
-              // tiny tail file is left (outputs land between 75 % and 180 % of the target when inputs allow).
-              long unread = remaining + Math.max(0, input.fileSizeInBytes() - input.fileSizeInBytes() * read
-                  / Math.max(1, input.recordCount()));
-              if (written >= target && (unread >= target * 3 / 4 || written >= target * 9 / 5)) {
+            estimate += bytesPerRow;
+            // Roll at the target only when the rest is estimated to fill most of another file, so that no
+            // tiny tail file is left (outputs land between 75 % and 180 % of the target when inputs allow).
+            if (estimate >= target) {
+              double unread = remaining + Math.max(0, input.fileSizeInBytes() - bytesPerRow * read);
+              if (unread >= target * 0.75 || estimate >= target * 1.8) {
                 DataFile done = close(writer);
                 outputs.put(done.location(), done);
                 writer = null;

@@ -170,6 +170,29 @@ class IcebergDeleteCompactionTest {
   }
 
   @Test
+  void outputsRollAtTheTargetSizeAndHoldEveryRemainingRowOnce() {
+    List<String> a = writeFiles(hourA, "a", 4, 3000);
+    positionDeletes(hourA, Map.of(a.get(1), List.of(0L, 1500L, 2999L)));
+    equalityDelete(hourA, "a3-42");
+    CatalogTable t = catalog.loadTable(EVENTS);
+    long inputBytes = t.liveFiles().stream().mapToLong(DataFile::sizeBytes).sum();
+    long target = inputBytes / 3;
+    List<DataFile> written = t.rewriteFiles(t.liveFiles(), new CatalogTable.RewriteSettings(target, 8L << 20,
+        64L << 20), () -> t.location() + "/data/rolled-" + System.nanoTime() + ".parquet").orElseThrow();
+
+    // Three targets' worth of input, less the deleted rows: two or three files. Outputs are sized by the input
+    // bytes their rows came from (merged rows compress a little better), so each but the last holds a target's
+    // worth of input rows, a third of them.
+    assertThat(written).hasSizeBetween(2, 3);
+    assertThat(written.subList(0, written.size() - 1)).allSatisfy(f -> assertThat(f.recordCount())
+        .isGreaterThanOrEqualTo(4 * 3000 / 3 - 10));
+    assertThat(written.stream().mapToLong(DataFile::recordCount).sum()).isEqualTo(4 * 3000 - 4);
+    t.commitReplace(t.liveFiles(), written, Map.of());
+    assertThat(readMessages()).isEqualTo(expected).hasSize(4 * 3000 - 4);
+    assertThat(deleteFiles(FileContent.POSITION_DELETES)).isEmpty();
+  }
+
+  @Test
   void equalityDeletesCommittedMidCompactionStillApplyToTheCompactedFiles() {
     List<String> a = writeFiles(hourA, "a", 3);
     writeFiles(hourB, "b", 3);
@@ -314,13 +337,18 @@ class IcebergDeleteCompactionTest {
 
   /** Appends {@code files} files of {@value #ROWS} rows each (one commit each); returns their locations. */
   private List<String> writeFiles(Instant hour, String prefix, int files) {
+    return writeFiles(hour, prefix, files, ROWS);
+  }
+
+  /** Appends {@code files} files of {@code rows} rows each (one commit each); returns their locations. */
+  private List<String> writeFiles(Instant hour, String prefix, int files, int rows) {
     List<String> out = new ArrayList<>();
     for (int file = 0; file < files; file++) {
       Table table = iceberg();
       List<Record> records = new ArrayList<>();
-      for (int i = 0; i < ROWS; i++) {
+      for (int i = 0; i < rows; i++) {
         GenericRecord r = GenericRecord.create(SCHEMA);
-        r.setField("ts", OffsetDateTime.ofInstant(hour.plusSeconds(file * 60L + i), ZoneOffset.UTC));
+        r.setField("ts", OffsetDateTime.ofInstant(hour.plusMillis(file * 600_000L + i * 100L), ZoneOffset.UTC));
         r.setField("level", i % 3 == 0 ? null : "INFO");
         r.setField("msg", prefix + file + "-" + i);
         records.add(r);
