@@ -14,8 +14,12 @@ import dev.lakelifecycle.api.storage.ObjectStore;
 import dev.lakelifecycle.api.storage.SeekableInput;
 import dev.lakelifecycle.api.storage.WriteCondition;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -35,37 +39,74 @@ import java.util.stream.StreamSupport;
  * {@code acme/prod/t/data/hour=HHHHH/part-IIIIIIIII-0123456789abcdef.parquet} (zero-padded, so key order is
  * index order), is 30 days old, and is referenced by the catalog when {@code i} is even. The catalog streams
  * its references in a scrambled order (a multiplicative permutation), as manifests of many commits would.
- * Read-only: every write throws.
+ * The listing builds each key as a real store client does (bytes of a listing page to one {@code String}, one
+ * {@code ObjectInfo} per object), so that the benchmark pays what a sweep of a real store pays per object
+ * but no network. {@link ObjectStore#delete} records deletions in a bit set (later listings skip them) and
+ * refuses to delete a referenced object, so a sweep that deleted a live file would fail the benchmark. Every
+ * other write throws.
  */
 final class SyntheticLake {
   static final TableId TABLE = TableId.of("acme", "prod", "t");
   static final String ROOT = "mem://bench/";
   private static final String PREFIX = TABLE.path() + "/data/hour=";
   private static final int PER_HOUR = 10_000;
+  private static final byte[] KEY_TEMPLATE = (PREFIX + "00000/part-000000000-0123456789abcdef.parquet")
+      .getBytes(StandardCharsets.ISO_8859_1);
+  private static final int HOUR_AT = PREFIX.length();
+  private static final int PART_AT = HOUR_AT + "00000/part-".length();
 
   final long objects;
   final Instant modified;
+  /** Objects deleted so far (by index); a listing skips them, as a store's would. */
+  private final BitSet deleted;
+  private long deleteCalls;
 
   SyntheticLake(long objects, Instant now) {
     this.objects = objects;
     this.modified = now.minusSeconds(30L * 24 * 3600);
+    this.deleted = new BitSet((int) Math.min(Integer.MAX_VALUE, objects));
+  }
+
+  /** Objects deleted through {@link ObjectStore#delete} so far. */
+  synchronized long deletedCount() {
+    return deleted.cardinality();
+  }
+
+  synchronized long deleteCalls() {
+    return deleteCalls;
   }
 
   /** The key of object {@code i}. */
   static String key(long i) {
-    StringBuilder sb = new StringBuilder(80).append(PREFIX);
-    pad(sb, i / PER_HOUR, 5);
-    sb.append("/part-");
-    pad(sb, i, 9);
-    return sb.append("-0123456789abcdef.parquet").toString();
+    byte[] b = KEY_TEMPLATE.clone();
+    digits(b, HOUR_AT, 5, i / PER_HOUR);
+    digits(b, PART_AT, 9, i);
+    // What a real listing does per object: one String from the bytes it parsed (ASCII, so LATIN1 is exact).
+    return new String(b, StandardCharsets.ISO_8859_1);
   }
 
-  private static void pad(StringBuilder sb, long v, int width) {
-    String s = Long.toString(v);
-    for (int k = s.length(); k < width; k++) {
-      sb.append('0');
+  /** The index of the object with {@code key}, or -1 if no object has it. */
+  static long index(String key) {
+    if (key.length() != KEY_TEMPLATE.length || !key.startsWith(PREFIX)) {
+      return -1;
     }
-    sb.append(s);
+    long i = 0;
+    for (int k = PART_AT; k < PART_AT + 9; k++) {
+      char c = key.charAt(k);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      i = i * 10 + (c - '0');
+    }
+    return key.equals(key(i)) ? i : -1;
+  }
+
+  /** Writes {@code v} zero-padded into {@code b[at..at+width)}, as a listing's XML parser would hand it over. */
+  private static void digits(byte[] b, int at, int width, long v) {
+    for (int k = at + width - 1; k >= at; k--) {
+      b[k] = (byte) ('0' + v % 10);
+      v /= 10;
+    }
   }
 
   long referencedCount() {
@@ -84,9 +125,10 @@ final class SyntheticLake {
     }
   }
 
+  /** Every object not deleted, in key order, each a fresh {@link ObjectInfo} as a listing page parser makes. */
   Iterator<ObjectInfo> listing() {
     return new Iterator<>() {
-      long i;
+      long i = skipDeleted(0);
 
       @Override
       public boolean hasNext() {
@@ -98,9 +140,16 @@ final class SyntheticLake {
         if (i >= objects) {
           throw new NoSuchElementException();
         }
-        return new ObjectInfo(key(i++), 1024, modified, "e");
+        ObjectInfo info = new ObjectInfo(key(i), 1024, modified, "e");
+        i = skipDeleted(i + 1);
+        return info;
       }
     };
+  }
+
+  private synchronized long skipDeleted(long from) {
+    int next = deleted.nextClearBit((int) from);
+    return next < 0 ? objects : next;
   }
 
   ObjectStore store() {
@@ -159,7 +208,23 @@ final class SyntheticLake {
 
     @Override
     public DeleteResult delete(Collection<String> keys) {
-      throw new UnsupportedOperationException("read-only synthetic store: run dry");
+      List<String> done = new ArrayList<>(keys.size());
+      Map<String, String> failed = new HashMap<>();
+      synchronized (SyntheticLake.this) {
+        deleteCalls++;
+        for (String key : keys) {
+          long i = index(key);
+          if (i >= 0 && i < objects && i % 2 == 0) {
+            failed.put(key, "referenced object: the synthetic store refuses to delete it");
+          } else {
+            if (i >= 0 && i < objects) {
+              deleted.set((int) i);
+            }
+            done.add(key);
+          }
+        }
+      }
+      return new DeleteResult(done, failed);
     }
 
     @Override

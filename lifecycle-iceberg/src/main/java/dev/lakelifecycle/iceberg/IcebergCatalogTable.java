@@ -28,7 +28,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.stream.Collectors;
 import org.apache.iceberg.AppendFiles;
 import org.apache.iceberg.DataFiles;
 import org.apache.iceberg.DeleteFile;
@@ -37,6 +36,8 @@ import org.apache.iceberg.FileContent;
 import org.apache.iceberg.ManifestFile;
 import org.apache.iceberg.ManifestFiles;
 import org.apache.iceberg.ManifestReader;
+import org.apache.iceberg.Metrics;
+import org.apache.iceberg.MetricsConfig;
 import org.apache.iceberg.RewriteFiles;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.Snapshot;
@@ -52,7 +53,9 @@ import org.apache.iceberg.expressions.Expression;
 import org.apache.iceberg.expressions.Expressions;
 import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.io.FileIO;
+import org.apache.iceberg.parquet.ParquetUtil;
 import org.apache.iceberg.mapping.MappingUtil;
+import org.apache.iceberg.mapping.NameMapping;
 import org.apache.iceberg.mapping.NameMappingParser;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -335,7 +338,6 @@ final class IcebergCatalogTable implements CatalogTable {
       }
       addedFiles.add(out);
     }
-    addedFiles.addAll(convert(toConvert));
     View planned = view();
     Map<String, org.apache.iceberg.DataFile> live = planned.byLocation;
     List<String> missing = removed.stream().map(DataFile::location).filter(l -> !live.containsKey(l)).toList();
@@ -352,6 +354,8 @@ final class IcebergCatalogTable implements CatalogTable {
           + " would come back; the table is unchanged (rewrite them through rewriteFiles)", unapplied, id,
           planned.snapshotId));
     }
+    // The compactor's own outputs: their metrics come from their footers.
+    addedFiles.addAll(convert(toConvert));
     ensureNameMapping();
     RewriteFiles rewrite = table.newRewrite();
     Snapshot start = planned.snapshotId == null ? null : table.snapshot(planned.snapshotId);
@@ -434,6 +438,16 @@ final class IcebergCatalogTable implements CatalogTable {
     }
   }
 
+  /**
+   * Expires snapshots the way Iceberg's {@code ExpireSnapshots} does, ref by ref: {@code retainLast} and
+   * {@code olderThan} are the defaults for {@code main} and for every branch without its own
+   * {@code min-snapshots-to-keep} / {@code max-snapshot-age-ms}; a branch keeps its head and its ancestors
+   * until both its count and its age allow expiry; a tag keeps its snapshot while the tag lives; a ref older
+   * than its {@code max-ref-age-ms} (or the table's {@code history.expire.max-ref-age-ms}) is removed, as
+   * Iceberg removes it; snapshots on no ref expire once older than {@code olderThan}. Iceberg chooses, then
+   * the {@code pinned} ids are taken out of its choice, and exactly the remaining ids are expired. Files are
+   * left for the orphan sweeper.
+   */
   @Override
   public synchronized List<TableSnapshot> expireSnapshots(int retainLast, Instant olderThan, Set<Long> pinned) {
     if (retainLast < 1) {
@@ -442,24 +456,23 @@ final class IcebergCatalogTable implements CatalogTable {
     }
     table.refresh();
     TableMetadata meta = ops().current();
-    List<Snapshot> all = new ArrayList<>(meta.snapshots());
-    Set<Long> refHeads = meta.refs().values().stream().map(r -> r.snapshotId()).collect(Collectors.toSet());
+    if (meta.snapshots().isEmpty()) {
+      return List.of();
+    }
     // Instant.MAX and other far-future cutoffs do not fit in epoch milliseconds: every snapshot is older.
     long cutoff = olderThan.isAfter(Instant.ofEpochMilli(Long.MAX_VALUE)) ? Long.MAX_VALUE : olderThan.toEpochMilli();
-    List<Snapshot> expire = new ArrayList<>();
-    for (int i = 0; i < all.size() - retainLast; i++) {
-      Snapshot s = all.get(i);
-      if (s.timestampMillis() < cutoff && !pinned.contains(s.snapshotId()) && !refHeads.contains(s.snapshotId())) {
-        expire.add(s);
-      }
-    }
+    // A dry run of Iceberg's own retention rules (per branch, tag and table property) names the candidates.
+    List<Snapshot> chosen = table.expireSnapshots().expireOlderThan(cutoff).retainLast(retainLast).apply();
+    List<Snapshot> expire = chosen.stream().filter(s -> !pinned.contains(s.snapshotId()))
+        .sorted(Comparator.comparingLong(Snapshot::timestampMillis).thenComparingLong(Snapshot::snapshotId))
+        .toList();
     if (expire.isEmpty()) {
       return List.of();
     }
     rememberAppends(meta, expire);
     org.apache.iceberg.ExpireSnapshots update = table.expireSnapshots()
-        // Only the ids chosen above expire: no age- or count-based expiry of Iceberg's own defaults, which
-        // would not know the pinned snapshots.
+        // Only the ids chosen above expire: the earliest cutoff and the smallest count keep Iceberg from
+        // expiring more by age or count at commit time, which would not know the pinned snapshots.
         .expireOlderThan(Long.MIN_VALUE)
         .retainLast(1)
         // Files become unreferenced, not deleted: the orphan sweeper deletes them after its grace period,
@@ -468,7 +481,15 @@ final class IcebergCatalogTable implements CatalogTable {
     for (Snapshot s : expire) {
       update.expireSnapshotId(s.snapshotId());
     }
-    update.commit();
+    try {
+      update.commit();
+    } catch (CommitFailedException | IllegalArgumentException e) {
+      // IllegalArgumentException: a ref was moved onto a chosen snapshot concurrently ("still referenced").
+      table.refresh();
+      throw new CommitConflictException(String.format(Locale.ROOT,
+          "Cannot expire snapshots %s of %s: %s; none expired, retry (expiry re-plans from the current refs)",
+          expire.stream().map(Snapshot::snapshotId).toList(), id, e.getMessage()), e);
+    }
     table.refresh();
     Set<Long> remaining = new HashSet<>();
     table.snapshots().forEach(s -> remaining.add(s.snapshotId()));
@@ -598,18 +619,31 @@ final class IcebergCatalogTable implements CatalogTable {
     }
   }
 
+  /**
+   * Iceberg records for our files, with the metrics iceberg-parquet reads from each file's footer under the
+   * table's {@link MetricsConfig} (column sizes, value, null and NaN counts, bounds truncated as configured):
+   * exactly what Iceberg's own Parquet writer records, so scan planning prunes our files as it prunes its own.
+   */
   private List<org.apache.iceberg.DataFile> convert(Collection<DataFile> files) {
     PartitionSpec spec = partitionSpec();
     String base = location().endsWith("/") ? location() : location() + "/";
-    List<org.apache.iceberg.DataFile> out = new ArrayList<>();
     for (DataFile f : files) {
       if (!f.location().startsWith(base)) {
         throw new IllegalArgumentException(String.format(Locale.ROOT,
             "Data file %s is not under the location %s of table %s: write it under the table's location", f.location(),
             location(), id));
       }
+    }
+    MetricsConfig metricsConfig = MetricsConfig.forTable(table);
+    String mappingJson = table.properties().get(TableProperties.DEFAULT_NAME_MAPPING);
+    // Our writer sets no Parquet field ids: columns are matched to the schema by name, as readers do.
+    NameMapping mapping = mappingJson != null ? NameMappingParser.fromJson(mappingJson)
+        : MappingUtil.create(table.schema());
+    List<org.apache.iceberg.DataFile> out = new ArrayList<>();
+    for (DataFile f : files) {
+      Metrics metrics = fileMetrics(f, metricsConfig, mapping);
       org.apache.iceberg.DataFile converted = IcebergConversions.toIceberg(f, spec, table.spec(), table.schema(),
-          ident.toString());
+          ident.toString(), metrics);
       if (f.sortOrderId() != 0) {
         org.apache.iceberg.SortOrder order = table.sortOrders().get(f.sortOrderId());
         if (order == null) {
@@ -622,6 +656,36 @@ final class IcebergCatalogTable implements CatalogTable {
       out.add(converted);
     }
     return out;
+  }
+
+  /** The file's metrics as Iceberg computes them, or null (with a warning) for a file that does not exist. */
+  private Metrics fileMetrics(DataFile f, MetricsConfig metricsConfig, NameMapping mapping) {
+    Metrics metrics;
+    try {
+      metrics = ParquetUtil.fileMetrics(table.io().newInputFile(f.location(), f.sizeBytes()), metricsConfig, mapping);
+    } catch (org.apache.iceberg.exceptions.NotFoundException absent) {
+      // Committing a file that is not (yet) there is the caller's business, as in Iceberg itself; its
+      // metrics can then only come from the statistics the caller gave.
+      LOG.warn("Data file {} of {} does not exist; committing it with the column statistics given, not the file's",
+          f.location(), id);
+      return null;
+    } catch (StorageException e) {
+      throw e;
+    } catch (org.apache.iceberg.exceptions.RuntimeIOException e) {
+      throw new StorageException(String.format(Locale.ROOT,
+          "Cannot read the Parquet footer of data file %s of %s: %s; retry", f.location(), id, e.getMessage()), e);
+    } catch (RuntimeException e) {
+      // Parquet reports a file that is not Parquet (bad magic, short footer) with a plain RuntimeException.
+      throw new IllegalArgumentException(String.format(Locale.ROOT,
+          "Cannot read the Parquet footer of data file %s of %s (%d bytes stated): %s; commit only complete Parquet"
+              + " files", f.location(), id, f.sizeBytes(), e.getMessage()), e);
+    }
+    if (metrics.recordCount() != null && metrics.recordCount() != f.recordCount()) {
+      throw new IllegalArgumentException(String.format(Locale.ROOT,
+          "Data file %s of %s has %d rows in its footer but %d were stated; commit it with its real row count",
+          f.location(), id, metrics.recordCount(), f.recordCount()));
+    }
+    return metrics;
   }
 
   private static String filesJson(Collection<DataFile> files) {

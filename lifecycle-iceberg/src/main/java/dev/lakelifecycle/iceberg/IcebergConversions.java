@@ -163,9 +163,23 @@ final class IcebergConversions {
     return data;
   }
 
-  /** An Iceberg data file record for one of ours, with its column statistics as Iceberg metrics. */
+  /**
+   * An Iceberg data file record for one of ours with the given metrics (read from the file by iceberg-parquet),
+   * or, when {@code metrics} is null, metrics made from our column statistics.
+   */
   static org.apache.iceberg.DataFile toIceberg(DataFile f, PartitionSpec spec, org.apache.iceberg.PartitionSpec iceSpec,
-      Schema schema, String table) {
+      Schema schema, String table, Metrics metrics) {
+    return DataFiles.builder(iceSpec)
+        .withPath(f.location())
+        .withFormat(FileFormat.PARQUET)
+        .withFileSizeInBytes(f.sizeBytes())
+        .withPartition(partitionData(spec, iceSpec, f.partition(), table))
+        .withMetrics(metrics != null ? metrics : statsMetrics(f, schema))
+        .build();
+  }
+
+  /** Iceberg metrics from our column statistics: counts and bounds, no column sizes. */
+  static Metrics statsMetrics(DataFile f, Schema schema) {
     Map<Integer, Long> nulls = new HashMap<>();
     Map<Integer, ByteBuffer> lower = new HashMap<>();
     Map<Integer, ByteBuffer> upper = new HashMap<>();
@@ -185,14 +199,7 @@ final class IcebergConversions {
         upper.put(field.fieldId(), hi);
       }
     }
-    Metrics metrics = new Metrics(f.recordCount(), null, values, nulls, null, lower, upper);
-    return DataFiles.builder(iceSpec)
-        .withPath(f.location())
-        .withFormat(FileFormat.PARQUET)
-        .withFileSizeInBytes(f.sizeBytes())
-        .withPartition(partitionData(spec, iceSpec, f.partition(), table))
-        .withMetrics(metrics)
-        .build();
+    return new Metrics(f.recordCount(), null, values, nulls, null, lower, upper);
   }
 
   /** Our record for an Iceberg data file; {@code writerId} and {@code createdAt} come from the caller. */

@@ -47,12 +47,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Commits: appends are Iceberg appends whose snapshot summary carries the commit key
  * ({@value #COMMIT_KEY_PROPERTY}), checked against the base inside every commit attempt, so a retried
- * flush never adds rows twice; replaces are Iceberg rewrites validated from the snapshot the handle
- * planned on (a conflicting delete, overwrite or row-level delete fails them with
+ * flush never adds rows twice; appended and rewritten files carry the metrics iceberg-parquet reads from
+ * their footers under the table's metrics config; replaces are Iceberg rewrites validated from the snapshot
+ * the handle planned on (a conflicting delete, overwrite or row-level delete fails them with
  * {@link dev.lakelifecycle.api.CommitConflictException}, the table unchanged); partition drops are one
- * Iceberg delete by a row filter on the timestamp column; expiry is Iceberg's {@code ExpireSnapshots} of
- * exactly the chosen ids (pinned ids and branch/tag heads excluded), leaving the files for the orphan
- * sweeper. Snapshot commit times are Iceberg's (wall clock), not a supplied {@code Clock}.
+ * Iceberg delete by a row filter on the timestamp column; expiry is Iceberg's {@code ExpireSnapshots} with
+ * its own per-ref rules ({@code retainLast}/{@code olderThan} as defaults for every branch's history, tags kept
+ * while they live, each ref's {@code min-snapshots-to-keep}, {@code max-snapshot-age-ms} and
+ * {@code max-ref-age-ms} honoured), pinned ids excluded, leaving the files for the orphan sweeper.
+ * Snapshot commit times are Iceberg's (wall clock), not a supplied {@code Clock}.
  *
  * <p>The catalog's {@code FileIO} must reach the same storage as the lifecycle's {@link ObjectStore}:
  * use {@link ObjectStoreFileIO}, as {@link #jdbc} does. Thread-safe.

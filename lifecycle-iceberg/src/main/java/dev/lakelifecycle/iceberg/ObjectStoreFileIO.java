@@ -1,22 +1,30 @@
 package dev.lakelifecycle.iceberg;
 
+import dev.lakelifecycle.api.InvalidConfigurationException;
 import dev.lakelifecycle.api.ObjectNotFoundException;
 import dev.lakelifecycle.api.PreconditionFailedException;
 import dev.lakelifecycle.api.storage.DeleteResult;
 import dev.lakelifecycle.api.storage.ObjectInfo;
 import dev.lakelifecycle.api.storage.ObjectOutput;
 import dev.lakelifecycle.api.storage.ObjectStore;
+import dev.lakelifecycle.api.storage.ObjectStoreProvider;
 import dev.lakelifecycle.api.storage.SeekableInput;
 import dev.lakelifecycle.api.storage.WriteCondition;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import org.apache.iceberg.exceptions.AlreadyExistsException;
 import org.apache.iceberg.exceptions.NotFoundException;
 import org.apache.iceberg.io.BulkDeletionFailureException;
@@ -27,6 +35,8 @@ import org.apache.iceberg.io.PositionOutputStream;
 import org.apache.iceberg.io.RangeReadable;
 import org.apache.iceberg.io.SeekableInputStream;
 import org.apache.iceberg.io.SupportsBulkOperations;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Iceberg's {@link FileIO} over one of our {@link ObjectStore}s, so that any Iceberg catalog keeps its
@@ -38,13 +48,29 @@ import org.apache.iceberg.io.SupportsBulkOperations;
  * reading whole objects. {@link OutputFile#create()} is atomic and exclusive: the bytes are buffered
  * and written with an if-absent condition, so two writers of the same path never both succeed (Iceberg
  * relies on this for metadata files); {@link OutputFile#createOrOverwrite()} streams through
- * {@link ObjectStore#create(String)}. Thread-safe. {@link #close()} does not close the store (the host
- * owns it).
+ * {@link ObjectStore#create(String)}. Thread-safe.
+ *
+ * <p><b>Two ways to build it.</b> A host holding its store passes it to {@link #ObjectStoreFileIO(ObjectStore)};
+ * {@link #close()} then leaves the store open (the host owns it). A host that builds its Iceberg catalog from
+ * properties names this class as Iceberg's {@code io-impl} ({@code CatalogUtil.buildIcebergCatalog}), and
+ * Iceberg calls {@link #ObjectStoreFileIO()} and {@link #initialize(Map)}: the store is opened from
+ * {@value #STORE_LOCATION} (e.g. {@code file:/var/lake/} or {@code s3://bucket/lake/}) by the
+ * {@link ObjectStoreProvider} serving its scheme ({@link ServiceLoader}; {@code lifecycle-s3} serves
+ * {@code s3}), each further property {@value #STORE_PROPERTY_PREFIX}{@code <name>} handed to the provider as
+ * {@code <name>} (e.g. {@code lifecycle.store.s3.endpoint}); {@link #close()} then closes that store.
  */
 public final class ObjectStoreFileIO implements FileIO, SupportsBulkOperations {
   private static final long serialVersionUID = 1L;
+  private static final Logger LOG = LoggerFactory.getLogger(ObjectStoreFileIO.class);
 
-  private final transient ObjectStore store;
+  /** Catalog property naming the store's root location when built as Iceberg's {@code io-impl}. */
+  public static final String STORE_LOCATION = "lifecycle.store.location";
+  /** Prefix of catalog properties handed, without it, to the store's provider when built as {@code io-impl}. */
+  public static final String STORE_PROPERTY_PREFIX = "lifecycle.store.";
+
+  private transient volatile ObjectStore store;
+  private boolean ownsStore;
+  private Map<String, String> properties = Map.of();
 
   /**
    * @param store the store every location must belong to; not closed by this FileIO
@@ -53,12 +79,96 @@ public final class ObjectStoreFileIO implements FileIO, SupportsBulkOperations {
     this.store = Objects.requireNonNull(store, "store");
   }
 
+  /**
+   * For Iceberg's {@code io-impl}: {@link #initialize(Map)} must be called before use (Iceberg's
+   * {@code CatalogUtil.loadFileIO} does).
+   */
+  public ObjectStoreFileIO() {}
+
+  /**
+   * Opens the store named by {@value #STORE_LOCATION}, unless this FileIO was built over a store.
+   *
+   * @throws InvalidConfigurationException if {@value #STORE_LOCATION} is missing or not a URI, no provider
+   *     serves its scheme, two do, or the provider rejects the location or a property
+   */
+  @Override
+  public synchronized void initialize(Map<String, String> props) {
+    this.properties = Map.copyOf(props);
+    if (store != null) {
+      return;
+    }
+    String location = props.get(STORE_LOCATION);
+    if (location == null || location.isBlank()) {
+      throw new InvalidConfigurationException(String.format(Locale.ROOT,
+          "%s is configured as Iceberg's io-impl without %s: set %s to the store's root, e.g. file:/var/lake/ or"
+              + " s3://bucket/lake/", ObjectStoreFileIO.class.getName(), STORE_LOCATION, STORE_LOCATION));
+    }
+    URI root;
+    try {
+      root = new URI(location);
+    } catch (URISyntaxException e) {
+      throw new InvalidConfigurationException(String.format(Locale.ROOT,
+          "%s '%s' is not a URI: %s; use e.g. file:/var/lake/ or s3://bucket/lake/", STORE_LOCATION, location,
+          e.getMessage()), e);
+    }
+    if (root.getScheme() == null) {
+      throw new InvalidConfigurationException(String.format(Locale.ROOT,
+          "%s '%s' has no scheme; use e.g. file:/var/lake/ or s3://bucket/lake/", STORE_LOCATION, location));
+    }
+    Map<String, String> storeProps = new TreeMap<>();
+    props.forEach((k, v) -> {
+      if (k.startsWith(STORE_PROPERTY_PREFIX) && !k.equals(STORE_LOCATION)) {
+        storeProps.put(k.substring(STORE_PROPERTY_PREFIX.length()), v);
+      }
+    });
+    this.store = openStore(root, storeProps);
+    this.ownsStore = true;
+    LOG.info("Iceberg FileIO opened object store {} for {}", store.root(), location);
+  }
+
+  private static ObjectStore openStore(URI root, Map<String, String> props) {
+    String scheme = root.getScheme().toLowerCase(Locale.ROOT);
+    Set<String> known = new TreeSet<>();
+    ObjectStoreProvider chosen = null;
+    ClassLoader loader = ObjectStoreFileIO.class.getClassLoader();
+    for (ObjectStoreProvider p : ServiceLoader.load(ObjectStoreProvider.class, loader)) {
+      for (String sc : p.schemes()) {
+        known.add(sc.toLowerCase(Locale.ROOT));
+        if (sc.equalsIgnoreCase(scheme)) {
+          if (chosen != null && chosen.getClass() != p.getClass()) {
+            throw new InvalidConfigurationException(String.format(Locale.ROOT,
+                "Two object store providers claim scheme '%s' of %s '%s': %s and %s; remove one from the class path",
+                scheme, STORE_LOCATION, root, chosen.getClass().getName(), p.getClass().getName()));
+          }
+          chosen = p;
+        }
+      }
+    }
+    if (chosen == null) {
+      throw new InvalidConfigurationException(String.format(Locale.ROOT,
+          "No object store provider for scheme '%s' of %s '%s' (known: %s; for s3 add the lifecycle-s3 module)",
+          scheme, STORE_LOCATION, root, known));
+    }
+    return chosen.open(root, props);
+  }
+
   /** The store this FileIO reads and writes. */
   public ObjectStore store() {
-    return store;
+    return requireStore();
+  }
+
+  private ObjectStore requireStore() {
+    ObjectStore s = store;
+    if (s == null) {
+      throw new IllegalStateException(String.format(Locale.ROOT,
+          "%s has no store: it was closed, or built without a store and not initialized (call initialize with %s)",
+          ObjectStoreFileIO.class.getSimpleName(), STORE_LOCATION));
+    }
+    return s;
   }
 
   String keyOf(String location) {
+    ObjectStore store = requireStore();
     Optional<String> key = store.keyOf(location);
     if (key.isEmpty()) {
       throw new IllegalArgumentException(String.format(Locale.ROOT,
@@ -104,12 +214,17 @@ public final class ObjectStoreFileIO implements FileIO, SupportsBulkOperations {
 
   @Override
   public Map<String, String> properties() {
-    return Map.of();
+    return properties;
   }
 
+  /** Closes the store if this FileIO opened it ({@link #initialize(Map)}); a store passed in stays open. */
   @Override
-  public void close() {
-    // The host owns the store; closing an Iceberg table or catalog must not close it.
+  public synchronized void close() {
+    if (ownsStore && store != null) {
+      store.close();
+      store = null;
+      ownsStore = false;
+    }
   }
 
   private final class StoreInputFile implements InputFile {

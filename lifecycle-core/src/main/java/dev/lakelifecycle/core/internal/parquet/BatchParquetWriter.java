@@ -335,6 +335,7 @@ public final class BatchParquetWriter {
     @Override
     public void write(RowCursor cursor) {
       RecordBatch b = cursor.batch;
+      BinaryColumns bc = b instanceof BinaryColumns x ? x : null;
       int r = cursor.row;
       RecordConsumer rc = consumer;
       rc.startMessage();
@@ -354,9 +355,8 @@ public final class BatchParquetWriter {
           case LONG, TIMESTAMP -> rc.addLong(b.getLong(c, r));
           case FLOAT -> rc.addFloat(b.getFloat(c, r));
           case DOUBLE -> rc.addDouble(b.getDouble(c, r));
-          case STRING -> rc.addBinary(b instanceof BinaryColumns bc ? bc.binary(c, r) : Binary.fromString(b.getString(c, r)));
-          case BINARY -> rc.addBinary(b instanceof BinaryColumns bc ? bc.binary(c, r)
-              : Binary.fromConstantByteArray(b.getBytes(c, r)));
+          case STRING -> rc.addBinary(bc != null ? bc.binary(c, r) : Binary.fromString(b.getString(c, r)));
+          case BINARY -> rc.addBinary(bc != null ? bc.binary(c, r) : Binary.fromConstantByteArray(b.getBytes(c, r)));
         }
         rc.endField(names[c], c);
       }

@@ -33,8 +33,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -43,9 +43,15 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.ArrayDeque;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantLock;
@@ -73,8 +79,11 @@ import org.slf4j.LoggerFactory;
  * adopts the spools of other writer ids under the same {@code staging.directory} that no live stager holds
  * (e.g. left by a crashed instance with a random writer id): it flushes their records, under their own commit
  * keys, in the background, then deletes them. Its own recovered records (complete records kept, a torn tail cut
- * off, committed ranges skipped) are flushed in the background too when {@code staging.background_flush} is on,
- * otherwise by the next flush the caller triggers or by {@link #close()}; they count toward the guardrails at once.
+ * off, committed ranges skipped) count toward the guardrails at once and are flushed at open: in the background
+ * when {@code staging.background_flush} is on (the constructor returns without waiting for storage), in the
+ * constructor when it is off (the caller chose to run flushes in its own threads; when the constructor returns the
+ * recovered records are committed, or, if that flush failed, logged at WARN and still staged for the next flush,
+ * append or {@link #close()}).
  *
  * <p><b>Flushing.</b> A table flushes when its staged rows, spool bytes or oldest record's age reach its
  * thresholds ({@link LifecycleConfig.Staging#flushFor}), on {@link #flush}, {@link #flushAll}, {@link #flushDue}
@@ -83,7 +92,10 @@ import org.slf4j.LoggerFactory;
  * retried after an exponential backoff with jitter ({@link RetryBackoff}). With background flushing off, the
  * appending thread flushes before its {@code append} returns (a failure of that flush does not fail the append).
  * A flush streams records from disk in ranges of at most the table's {@code max_rows}/{@code max_bytes}, so the
- * heap it needs is bounded by configuration, not by the backlog. For each range it writes
+ * heap it needs is bounded by configuration, not by the backlog: while one range is written and committed, the
+ * next {@link #ENCODE_AHEAD} ranges (cores - 1, 1 to 3) have their files written by encoder threads, so at most
+ * {@code 1 + ENCODE_AHEAD} ranges' open row groups are held at once, and a backlog is encoded on every core.
+ * Ranges still commit one at a time in sequence order. For each range it writes
  * {@code <table>/data/<partition>/<writerId>-<uuid>.parquet} per partition touched, records the range as the
  * spool's flush intent, and commits all files with one {@code commitAppend} keyed
  * {@code <spool name>-<spool id>-<first seq>-<last seq>}: a key derived from the records alone, so it is the same
@@ -115,6 +127,11 @@ public final class DefaultStager implements Stager {
   private static final Pattern WRITER_ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
   private static final long MICROS_PER_HOUR = 3_600_000_000L;
   private static final long MICROS_PER_DAY = 24 * MICROS_PER_HOUR;
+  /**
+   * Ranges a flush encodes ahead of the one it commits: one per core beyond the flushing thread's own, at least
+   * one, at most three (each holds the open row groups of one range).
+   */
+  static final int ENCODE_AHEAD = Math.max(1, Math.min(3, Runtime.getRuntime().availableProcessors() - 1));
   /** Spool segments roll at this size; committed segments are deleted whole. */
   static final long SEGMENT_BYTES = 64L << 20;
   private static final String STORE_FILE = "store";
@@ -131,6 +148,11 @@ public final class DefaultStager implements Stager {
   private final GroupSync sync;
   private final RetryBackoff backoff;
   private final ScheduledThreadPoolExecutor flusher;
+  /**
+   * Writes the Parquet files of the ranges after the one a flush is committing, so that a backlog of several
+   * ranges is encoded on every core ({@link #ENCODE_AHEAD} threads) while the flushing thread commits in order.
+   */
+  private final ThreadPoolExecutor encoders;
   private final ConcurrentHashMap<TableId, TableStage> tables = new ConcurrentHashMap<>();
   private final Map<TableId, StagingMeters> meters = new ConcurrentHashMap<>();
   /** Appends stage under the read lock; close takes the write lock, so no append lands after close's flush. */
@@ -144,7 +166,8 @@ public final class DefaultStager implements Stager {
 
   /**
    * Opens the stager's spool under {@code config.directory()} (see the class comment), recovers what it holds
-   * and starts flushing it in the background.
+   * and flushes it: in the background, or before returning when {@code staging.background_flush} is off (a failure
+   * of that flush is logged and leaves the records staged; it does not fail the constructor).
    *
    * @param registry where the staging meters go; {@code null} records nothing
    * @param writerId 1-64 characters of {@code A-Z a-z 0-9 _ . -}; names this writer in file names, commit keys,
@@ -186,11 +209,20 @@ public final class DefaultStager implements Stager {
     ex.setRemoveOnCancelPolicy(true);
     ex.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     this.flusher = ex;
+    ThreadPoolExecutor enc = new ThreadPoolExecutor(ENCODE_AHEAD, ENCODE_AHEAD, 30, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, "lake-lifecycle-encode-" + writerId);
+          t.setDaemon(true);
+          return t;
+        });
+    enc.allowCoreThreadTimeOut(true);
+    this.encoders = enc;
     try {
       recover();
     } catch (IOException | RuntimeException e) {
       sync.close();
       flusher.shutdownNow();
+      encoders.shutdownNow();
       spool.close();
       throw e instanceof LifecycleException le ? le : new StorageException(String.format(Locale.ROOT,
           "Cannot recover the staging spool %s: %s (check the directory is readable and writable)", spool.dir, e), e);
@@ -199,9 +231,9 @@ public final class DefaultStager implements Stager {
       Gauge.builder("lifecycle.staging.disk.usage", this, DefaultStager::diskBytes).tag("component", "total")
           .baseUnit("bytes").description("Bytes of all spool segment files of this stager on local disk")
           .strongReference(true).register(this.registry);
-      // Adopted spools and (with background flushing) recovered records drain in the background: the
-      // constructor must not wait for storage. With background flushing off, recovered records are flushed by the
-      // caller's next flush, due check or append, or by close().
+      // Adopted spools drain in the background. Recovered records of this spool drain in the background too
+      // when background flushing is on (the constructor must not wait for storage); with it off the caller has
+      // chosen to run flushes in its own threads, so opening is one of those flushes (see the class comment).
       flusher.execute(() -> adoptSiblings(parent));
       if (config.backgroundFlush()) {
         flusher.scheduleWithFixedDelay(this::checkAges, 1, 1, TimeUnit.SECONDS);
@@ -210,6 +242,8 @@ public final class DefaultStager implements Stager {
             requestFlush(s);
           }
         }
+      } else {
+        flushRecovered();
       }
     }
   }
@@ -297,6 +331,29 @@ public final class DefaultStager implements Stager {
         LOG.info("Recovered the staging spool of {} in {}: {} batches ({} rows) to flush, {} torn records cut off{}",
             id, stage.spool.dir, r.records(), stage.stagedRows(), r.tornRecords(),
             st.hasIntent() ? ", an unconfirmed flush of records " + st.intentFirst() + "-" + st.intentLast() : "");
+      }
+    }
+  }
+
+  /**
+   * Flushes every table that holds recovered records, in the opening thread (background flushing off). A failed
+   * flush is logged and leaves its records staged: the next flush, due check, append or {@code close()} retries
+   * them under the same commit key, so opening never fails because storage is down.
+   */
+  private void flushRecovered() {
+    List<TableStage> stages = new ArrayList<>(tables.values());
+    stages.sort(Comparator.comparing(s -> s.id.path()));
+    for (TableStage stage : stages) {
+      if (!stage.hasQueued()) {
+        continue;
+      }
+      try {
+        FlushResult r = flush(stage.id);
+        LOG.info("Flushed {} batches ({} rows) of {} recovered from the staging spool at open", r.batches(), r.rows(),
+            stage.id);
+      } catch (RuntimeException e) {
+        LOG.warn("Flushing the records of {} recovered from the staging spool at open failed; they stay staged and "
+            + "the next flush, append or close() retries them", stage.id, e);
       }
     }
   }
@@ -732,6 +789,16 @@ public final class DefaultStager implements Stager {
     }
   }
 
+  /** A range whose files an encoder thread writes while earlier ranges commit. */
+  private record Ahead(TableStage.Range range, FutureTask<List<DataFile>> files, AtomicBoolean claimed) {}
+
+  /**
+   * Flushes the table's records up to the last one staged now, range by range, committing in sequence order.
+   * While one range is written and committed in this thread, the next {@link #ENCODE_AHEAD} fresh ranges are
+   * written by encoder threads (only their files: each still commits in turn, under its own key, after the ones
+   * before it). When a range fails, the files written ahead for later ranges are deleted; those ranges stay
+   * staged.
+   */
   private FlushResult flushLocked(TableStage stage) {
     TableStage.Bound b = bound(stage);
     long upTo = stage.lastSeq();
@@ -739,24 +806,108 @@ public final class DefaultStager implements Stager {
     long rows = 0;
     List<DataFile> files = new ArrayList<>();
     TableSnapshot snapshot = null;
-    while (true) {
-      TableStage.Range range = stage.next(stage.limits.maxRows(), stage.limits.maxBytes(), upTo);
-      if (range == null) {
-        break;
+    ArrayDeque<Ahead> ahead = new ArrayDeque<>();
+    try {
+      while (true) {
+        TableStage.Range range;
+        List<DataFile> written = null;
+        if (!ahead.isEmpty()) {
+          Ahead a = ahead.pollFirst();
+          range = a.range();
+          written = awaitAhead(stage, a);
+        } else {
+          range = stage.next(stage.limits.maxRows(), stage.limits.maxBytes(), upTo);
+          if (range == null) {
+            break;
+          }
+        }
+        if (!range.retry()) {
+          encodeAhead(stage, b, ahead, range.last(), upTo);
+        }
+        FlushResult r = flushRange(stage, b, range, written);
+        batches += r.batches();
+        rows += r.rows();
+        files.addAll(r.files());
+        snapshot = r.snapshot() != null ? r.snapshot() : snapshot;
+        if (range.last() >= upTo) {
+          break;
+        }
       }
-      FlushResult r = flushRange(stage, b, range);
-      batches += r.batches();
-      rows += r.rows();
-      files.addAll(r.files());
-      snapshot = r.snapshot() != null ? r.snapshot() : snapshot;
-      if (range.last() >= upTo) {
-        break;
-      }
+    } finally {
+      discardAhead(stage, ahead);
     }
     return new FlushResult(stage.id, batches, rows, files, snapshot);
   }
 
-  private FlushResult flushRange(TableStage stage, TableStage.Bound b, TableStage.Range range) {
+  /** Hands the fresh ranges after {@code after} (up to {@code upTo}) to encoder threads, {@link #ENCODE_AHEAD} deep. */
+  private void encodeAhead(TableStage stage, TableStage.Bound b, ArrayDeque<Ahead> ahead, long after, long upTo) {
+    long last = ahead.isEmpty() ? after : ahead.peekLast().range().last();
+    while (ahead.size() < ENCODE_AHEAD && last < upTo && !encoders.isShutdown()) {
+      TableStage.Range next = stage.nextAfter(last, stage.limits.maxRows(), stage.limits.maxBytes(), upTo);
+      if (next == null) {
+        return;
+      }
+      // Whoever claims the range first writes it: the encoder when it starts, or the flushing thread when it
+      // reaches a range the encoder has not started (FutureTask.cancel cannot tell "not started" from "running").
+      AtomicBoolean claimed = new AtomicBoolean();
+      FutureTask<List<DataFile>> task = new FutureTask<>(
+          () -> claimed.compareAndSet(false, true) ? writeFiles(stage, b, next) : null);
+      try {
+        encoders.execute(task);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        return;
+      }
+      ahead.addLast(new Ahead(next, task, claimed));
+      last = next.last();
+    }
+  }
+
+  /**
+   * The files written ahead for {@code a}, or {@code null} if this thread should write them itself: the encoder
+   * had not started (another table's flush kept it busy), or its write failed (the inline write retries it once
+   * and fails the range the usual way if that fails too).
+   */
+  private List<DataFile> awaitAhead(TableStage stage, Ahead a) {
+    if (a.claimed().compareAndSet(false, true)) {
+      return null;
+    }
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return a.files().get();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } catch (ExecutionException e) {
+      LOG.debug("Writing the files of {} records {}-{} ahead failed; writing them again in the flushing thread",
+          stage.id, a.range().first(), a.range().last(), e);
+      return null;
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Cancels the ranges written ahead that will not be committed now and deletes their files. */
+  private void discardAhead(TableStage stage, ArrayDeque<Ahead> ahead) {
+    while (!ahead.isEmpty()) {
+      List<DataFile> files = awaitAhead(stage, ahead.pollFirst());
+      if (files != null) {
+        deleteQuietly(files, stage.id);
+      }
+    }
+  }
+
+  /**
+   * Writes (unless {@code written} holds its files already) and commits one range.
+   *
+   * @param written files an encoder wrote for this fresh range, not yet offered to any commit; or {@code null}
+   */
+  private FlushResult flushRange(TableStage stage, TableStage.Bound b, TableStage.Range range,
+      List<DataFile> written) {
     StagingMeters m = metersOf(stage);
     long start = System.nanoTime();
     String key = commitKeyPrefix + range.first() + "-" + range.last();
@@ -784,7 +935,8 @@ public final class DefaultStager implements Stager {
             + "committed; nothing is left to flush for them", stage.id, range.first(), range.last());
       } else if (snapshot == null) {
         if (files == null) {
-          files = writeFiles(stage, b, range);
+          files = written != null ? written : writeFiles(stage, b, range);
+          written = null;
         }
         stage.spool.writeIntent(range.first(), range.last());
         offered = true;
@@ -799,7 +951,14 @@ public final class DefaultStager implements Stager {
       return new FlushResult(stage.id, batches, rows, snapshot != null && files == null ? List.of() : out, snapshot);
     } catch (RuntimeException | Error e) {
       // Files offered to a commit whose outcome is unknown are kept: the retry reuses them under the same key.
+      // Files never offered are deleted now rather than left to the orphan sweep.
       stage.failed(range, offered ? files : null);
+      if (!offered && files != null) {
+        deleteQuietly(files, stage.id);
+      }
+      if (written != null) {
+        deleteQuietly(written, stage.id);
+      }
       m.failure(System.nanoTime() - start, batches, rows);
       LOG.warn("Flush of {} failed ({} batches, {} rows, commit key {}); the batches stay staged and the next flush "
           + "retries them with the same key", stage.id, batches, rows, key, e);
@@ -873,33 +1032,53 @@ public final class DefaultStager implements Stager {
     }
   }
 
-  /** The rows of {@code batch} by partition bucket, as slices; a batch wholly inside one bucket is sliced whole. */
+  /**
+   * The rows of {@code batch} by partition bucket, in bucket order, as slices; a batch wholly inside one bucket is
+   * sliced whole. Buckets are looked up in a small array (a batch spans few of them), so no value is boxed per row.
+   */
   private static Map<Long, RowSlice> partition(RecordBatch batch, int pc, long unit) {
     int n = batch.rowCount();
-    long[] buckets = new long[n];
-    boolean uniform = true;
+    int[] bucketOf = new int[n];
+    long[] buckets = new long[4];
+    int[] counts = new int[4];
+    int distinct = 0;
+    int last = -1;
     for (int r = 0; r < n; r++) {
-      buckets[r] = Math.floorDiv(batch.getLong(pc, r), unit);
-      uniform &= buckets[r] == buckets[0];
+      long bucket = Math.floorDiv(batch.getLong(pc, r), unit);
+      int i = last >= 0 && buckets[last] == bucket ? last : -1;
+      for (int j = 0; i < 0 && j < distinct; j++) {
+        if (buckets[j] == bucket) {
+          i = j;
+        }
+      }
+      if (i < 0) {
+        if (distinct == buckets.length) {
+          buckets = Arrays.copyOf(buckets, distinct * 2);
+          counts = Arrays.copyOf(counts, distinct * 2);
+        }
+        i = distinct++;
+        buckets[i] = bucket;
+      }
+      counts[i]++;
+      bucketOf[r] = i;
+      last = i;
     }
-    if (uniform) {
+    if (distinct == 1) {
       return Map.of(buckets[0], RowSlice.all(batch));
     }
-    Map<Long, int[]> counts = new HashMap<>();
-    for (long bucket : buckets) {
-      counts.computeIfAbsent(bucket, k -> new int[1])[0]++;
+    int[][] rows = new int[distinct][];
+    for (int i = 0; i < distinct; i++) {
+      rows[i] = new int[counts[i]];
+      counts[i] = 0;
     }
-    Map<Long, int[]> rows = new HashMap<>();
-    Map<Long, int[]> fill = new HashMap<>();
-    counts.forEach((bucket, count) -> {
-      rows.put(bucket, new int[count[0]]);
-      fill.put(bucket, new int[1]);
-    });
     for (int r = 0; r < n; r++) {
-      rows.get(buckets[r])[fill.get(buckets[r])[0]++] = r;
+      int i = bucketOf[r];
+      rows[i][counts[i]++] = r;
     }
     Map<Long, RowSlice> out = new TreeMap<>();
-    rows.forEach((bucket, positions) -> out.put(bucket, RowSlice.of(batch, positions)));
+    for (int i = 0; i < distinct; i++) {
+      out.put(buckets[i], RowSlice.of(batch, rows[i]));
+    }
     return out;
   }
 
@@ -987,6 +1166,7 @@ public final class DefaultStager implements Stager {
             stage.spool.dir, e);
       }
     }
+    encoders.shutdown();
     sync.close();
     for (TableStage stage : tables.values()) {
       stage.spool.close();
@@ -1016,6 +1196,7 @@ public final class DefaultStager implements Stager {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    encoders.shutdownNow();
     sync.close();
     tables.values().forEach(s -> s.spool.close());
     spool.close();

@@ -36,9 +36,9 @@ import org.apache.arrow.vector.TimeStampMicroVector;
  *          | STRING (UTF-8), BINARY: offsets i32 x (rows + 1) | bytes
  * </pre>
  *
- * An Arrow batch whose vectors already have this layout (Int, BigInt, Float4/8, Timestamp micros, Utf8, Binary)
- * is copied buffer by buffer; other batches are read column by column through their accessors. Nothing is
- * converted row by row into objects.
+ * An Arrow batch whose vectors already have this layout (Int, BigInt, Float4/8, Timestamp micros, Utf8, Binary;
+ * Utf8/Binary offsets that do not start at 0 are rebased) is copied buffer by buffer; other batches are read
+ * column by column through their accessors. Nothing is converted row by row into objects.
  */
 final class SpoolCodec {
   static final int MAGIC = 0x31534C4C; // "LLS1" read little-endian
@@ -218,13 +218,21 @@ final class SpoolCodec {
         }
       }
       case STRING, BINARY -> {
-        if (v instanceof BaseVariableWidthVector vv && vv.getOffsetBuffer().getInt(0) == 0) {
+        if (v instanceof BaseVariableWidthVector vv) {
           ArrowBuf offsets = vv.getOffsetBuffer();
-          int dataLen = offsets.getInt(4L * rows);
+          int base = offsets.getInt(0);
+          int dataLen = offsets.getInt(4L * rows) - base;
           out.ensure(4 * (rows + 1) + dataLen);
           offsets.getBytes(0, out.buf, out.pos, 4 * (rows + 1));
+          if (base != 0) {
+            // A vector whose values start past its data buffer's start (e.g. filled by a producer that slices):
+            // the same bytes, offsets rebased to 0.
+            for (int r = 0; r <= rows; r++) {
+              I32.set(out.buf, out.pos + 4 * r, (int) I32.get(out.buf, out.pos + 4 * r) - base);
+            }
+          }
           out.pos += 4 * (rows + 1);
-          vv.getDataBuffer().getBytes(0, out.buf, out.pos, dataLen);
+          vv.getDataBuffer().getBytes(base, out.buf, out.pos, dataLen);
           out.pos += dataLen;
         } else {
           encodeVariable(out, b, c, col.type() == TableSchema.Type.STRING, rows, anyNull);

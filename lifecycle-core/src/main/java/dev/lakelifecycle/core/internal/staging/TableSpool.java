@@ -29,21 +29,34 @@ import org.slf4j.LoggerFactory;
  * before that flush commits, so that after a crash the range and its commit key are known again. A segment is
  * deleted once every record in it is at or below the watermark.
  *
+ * <p>The active segment is extended with zeros {@link #PREALLOCATE} bytes at a time ahead of the records written
+ * into it, so that forcing a record is a data-only {@code fdatasync}: no file-size change, hence (on ext4, XFS)
+ * no journal commit that would also wait for other files' dirty data, such as the Parquet files a flush is
+ * writing. A closed segment is truncated to its records; recovery cuts off a zero tail (preallocated space, not a
+ * torn record) without counting it.
+ *
  * <p>Thread-safety: {@link #append} and the segment bookkeeping are guarded by this object's monitor; reads of
- * records already written use positional reads and need no lock.
+ * records already written use positional reads and need no lock. The state file is written under a lock of its
+ * own and outside the monitor, so an append never waits for a flush's state-file fsyncs (the flush of a table is
+ * the only writer of its state, serialised by the stager).
  */
 final class TableSpool {
   private static final Logger LOG = LoggerFactory.getLogger(TableSpool.class);
   private static final String SEGMENT_SUFFIX = ".seg";
   private static final String STATE = "state";
+  /** Bytes of zeros the active segment is extended by ahead of its records. */
+  static final int PREALLOCATE = 4 << 20;
+  private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
 
   /** One segment file. */
   static final class Segment {
     final Path path;
     final long firstSeq;
     FileChannel channel;
-    /** Bytes written (guarded by the spool's monitor). */
+    /** Bytes of records written (guarded by the spool's monitor). */
     long size;
+    /** Length of the file: {@link #size} plus zeros written ahead (guarded by the spool's monitor). */
+    long allocated;
     /** Sequence number of the last record written, or firstSeq - 1 if none. */
     long lastSeq;
     /** Bytes known to be on disk (written by the sync thread or a batch-durability append). */
@@ -73,7 +86,9 @@ final class TableSpool {
   private final List<Segment> segments = new ArrayList<>();
   private Segment active;
   private long nextSeq = 1;
-  private State state = new State(0, -1, -1);
+  private volatile State state = new State(0, -1, -1);
+  /** Serialises state-file writes; never held together with this object's monitor while waiting for the disk. */
+  private final Object stateLock = new Object();
 
   TableSpool(TableId id, Path dir, long segmentBytes) {
     this.id = id;
@@ -137,6 +152,15 @@ final class TableSpool {
               }
             }
           }
+          if (bad != null && allZero(ch, pos, size)) {
+            // Space preallocated by a writer that stopped (a crash, or a close that could not truncate).
+            LOG.debug("Staging spool of {}: cutting off {} preallocated zero bytes of {} at byte {}", id, size - pos,
+                file, pos);
+            ch.truncate(pos);
+            ch.force(true);
+            size = pos;
+            break;
+          }
           if (bad != null) {
             torn++;
             tornBytes += size - pos;
@@ -166,6 +190,7 @@ final class TableSpool {
           seq++;
         }
         seg.size = size;
+        seg.allocated = size;
         seg.synced = size;
         seg.lastSeq = seq - 1;
         for (Entry e : entries) {
@@ -184,6 +209,24 @@ final class TableSpool {
     }
     nextSeq = Math.max(lastSeq, state.watermark()) + 1;
     return new ScanResult(records, torn, tornBytes);
+  }
+
+  /** Whether bytes {@code [from, to)} of {@code ch} are all zero. */
+  private static boolean allZero(FileChannel ch, long from, long to) throws IOException {
+    ByteBuffer b = ByteBuffer.allocate(1 << 16);
+    for (long pos = from; pos < to; ) {
+      b.clear();
+      b.limit((int) Math.min(b.capacity(), to - pos));
+      readFully(ch, b, pos);
+      byte[] a = b.array();
+      for (int i = 0, n = b.limit(); i < n; i++) {
+        if (a[i] != 0) {
+          return false;
+        }
+      }
+      pos += b.limit();
+    }
+    return true;
   }
 
   private static void readFully(FileChannel ch, ByteBuffer b, long pos) throws IOException {
@@ -209,6 +252,9 @@ final class TableSpool {
     long offset = seg.size;
     ByteBuffer b = ByteBuffer.wrap(frame, 0, length);
     try {
+      if (offset + length > seg.allocated) {
+        extend(seg, offset + length + PREALLOCATE);
+      }
       while (b.hasRemaining()) {
         seg.channel.write(b, offset + b.position());
       }
@@ -217,6 +263,7 @@ final class TableSpool {
       seg.failed = true;
       try {
         seg.channel.truncate(offset);
+        seg.allocated = offset;
       } catch (IOException te) {
         e.addSuppressed(te);
       }
@@ -230,6 +277,19 @@ final class TableSpool {
       seg.synced = seg.size;
     }
     return new Entry(seq, seg, offset, length, rows, stagedAtMillis);
+  }
+
+  /** Writes zeros from the end of {@code seg}'s file to {@code to}. */
+  private static void extend(Segment seg, long to) throws IOException {
+    long pos = seg.allocated;
+    while (pos < to) {
+      ByteBuffer z = ZEROS.duplicate();
+      z.limit((int) Math.min(z.capacity(), to - pos));
+      while (z.hasRemaining()) {
+        pos += seg.channel.write(z, pos);
+      }
+    }
+    seg.allocated = pos;
   }
 
   /** Closes the active segment (forcing it) and starts a new one at the next sequence number. */
@@ -252,6 +312,10 @@ final class TableSpool {
     Segment seg = active;
     active = null;
     if (!seg.failed) {
+      if (seg.allocated > seg.size) {
+        seg.channel.truncate(seg.size);
+        seg.allocated = seg.size;
+      }
       seg.channel.force(false);
       seg.synced = seg.size;
     }
@@ -291,17 +355,20 @@ final class TableSpool {
    */
   byte[] read(Entry e) {
     int len = e.frameBytes() - SpoolCodec.FRAME_HEADER;
-    byte[] frame = new byte[e.frameBytes()];
+    ByteBuffer header = ByteBuffer.allocate(SpoolCodec.FRAME_HEADER);
+    byte[] payload = new byte[len];
     try {
       FileChannel ch;
       synchronized (this) {
         ch = e.segment().channel;
       }
       if (ch != null && ch.isOpen()) {
-        readFully(ch, ByteBuffer.wrap(frame), e.offset());
+        readFully(ch, header, e.offset());
+        readFully(ch, ByteBuffer.wrap(payload), e.offset() + SpoolCodec.FRAME_HEADER);
       } else {
         try (FileChannel r = FileChannel.open(e.segment().path, StandardOpenOption.READ)) {
-          readFully(r, ByteBuffer.wrap(frame), e.offset());
+          readFully(r, header, e.offset());
+          readFully(r, ByteBuffer.wrap(payload), e.offset() + SpoolCodec.FRAME_HEADER);
         }
       }
     } catch (IOException | RuntimeException ex) {
@@ -309,47 +376,57 @@ final class TableSpool {
           "Cannot read staged record %d of %s from %s: %s (check the staging directory's disk)", e.seq(), id,
           e.segment().path, ex), ex);
     }
-    if (SpoolCodec.crc(frame, SpoolCodec.FRAME_HEADER, len) != SpoolCodec.i32(frame, 8)) {
+    if (SpoolCodec.crc(payload, 0, len) != SpoolCodec.i32(header.array(), 8)) {
       throw new StorageException(String.format(Locale.ROOT,
           "Staged record %d of %s in %s no longer matches its checksum (the disk changed it); the flush stops "
               + "here and keeps the records staged: move the segment aside to skip it", e.seq(), id,
           e.segment().path));
     }
-    byte[] payload = new byte[len];
-    System.arraycopy(frame, SpoolCodec.FRAME_HEADER, payload, 0, len);
     return payload;
   }
 
-  synchronized State state() {
+  State state() {
     return state;
   }
 
   /** Records the range of the flush about to commit, durably, before the commit. */
-  synchronized void writeIntent(long first, long last) {
-    writeState(new State(state.watermark(), first, last));
+  void writeIntent(long first, long last) {
+    synchronized (stateLock) {
+      writeState(new State(state.watermark(), first, last));
+    }
   }
 
   /**
    * Records that everything up to {@code last} is committed, and deletes the segments that holds only such
    * records (closing the active one first if it is wholly committed).
    */
-  synchronized void committed(long last) {
-    writeState(new State(Math.max(state.watermark(), last), -1, -1));
-    long w = state.watermark();
+  void committed(long last) {
+    long w;
+    synchronized (stateLock) {
+      writeState(new State(Math.max(state.watermark(), last), -1, -1));
+      w = state.watermark();
+    }
+    List<Segment> drop = new ArrayList<>();
     try {
-      if (active != null && active.lastSeq <= w && active.size > 0) {
-        closeActive();
-      }
-      List<Segment> keep = new ArrayList<>();
-      for (Segment s : segments) {
-        if (s != active && s.lastSeq <= w) {
-          Files.deleteIfExists(s.path);
-        } else {
-          keep.add(s);
+      synchronized (this) {
+        if (active != null && active.lastSeq <= w && active.size > 0) {
+          closeActive();
         }
+        List<Segment> keep = new ArrayList<>();
+        for (Segment s : segments) {
+          if (s != active && s.lastSeq <= w) {
+            drop.add(s);
+          } else {
+            keep.add(s);
+          }
+        }
+        segments.clear();
+        segments.addAll(keep);
       }
-      segments.clear();
-      segments.addAll(keep);
+      // Deleted outside the monitor: appends to the active segment need not wait for the file system.
+      for (Segment s : drop) {
+        Files.deleteIfExists(s.path);
+      }
     } catch (IOException e) {
       // Harmless for correctness: recovery skips records at or below the watermark and deletes them then.
       LOG.warn("Could not delete committed staging segments of {} in {}; they are removed at the next start", id,
@@ -359,7 +436,8 @@ final class TableSpool {
 
   /** Whether no segment holds an uncommitted record. */
   synchronized boolean isEmpty() {
-    return segments.stream().allMatch(s -> s.lastSeq <= state.watermark());
+    long w = state.watermark();
+    return segments.stream().allMatch(s -> s.lastSeq <= w);
   }
 
   /** Bytes of the segment files on disk. */

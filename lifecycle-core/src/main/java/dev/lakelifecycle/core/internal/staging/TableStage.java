@@ -123,10 +123,26 @@ final class TableStage {
       }
       return new Range(retry.first(), retry.last(), out, true, retry.files());
     }
+    return fresh(-1, maxRows, maxBytes, upTo);
+  }
+
+  /**
+   * The fresh range that follows the records up to {@code after} (which a flush is writing or committing now),
+   * bounded like {@link #next}; {@code null} if there is none or a range waits for its retry. Read without being
+   * removed, like every range: only its commit removes it.
+   */
+  synchronized Range nextAfter(long after, long maxRows, long maxBytes, long upTo) {
+    return retry != null ? null : fresh(after, maxRows, maxBytes, upTo);
+  }
+
+  private Range fresh(long after, long maxRows, long maxBytes, long upTo) {
     List<TableSpool.Entry> out = new ArrayList<>();
     long r = 0;
     long b = 0;
     for (TableSpool.Entry e : queue) {
+      if (e.seq() <= after) {
+        continue;
+      }
       if (e.seq() > upTo || e.segment().synced < e.offset() + e.frameBytes()) {
         break;
       }

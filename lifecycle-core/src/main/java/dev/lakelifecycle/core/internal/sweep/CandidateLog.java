@@ -1,10 +1,6 @@
 package dev.lakelifecycle.core.internal.sweep;
 
 import dev.lakelifecycle.api.StorageException;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,22 +12,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The orphan candidates of one sweep, appended in listing (ascending key) order and read back once, in that
- * order: a front-coded temporary file, so that millions of candidates cost disk, not heap. No file is
- * created until the first candidate. Not thread-safe.
+ * The orphan candidates of one sweep, appended in listing (ascending key) order and read back in that
+ * order, as often as needed: a front-coded temporary file, so that millions of candidates cost disk, not
+ * heap. No file is created until the first candidate. Reading decodes into a reusable buffer
+ * ({@link #advance()} and the accessors), so a pass over the candidates allocates nothing per candidate.
+ * Not thread-safe.
  */
 final class CandidateLog implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CandidateLog.class);
-  private static final int IO_BUFFER = 1 << 16;
 
   /** One candidate as listed. */
   record Entry(byte[] key, long size, Instant lastModified) {}
 
   private final Path directory;
   private Path file;
-  private DataOutputStream out;
-  private DataInputStream in;
-  private byte[] previous = new byte[0];
+  private SpillIo.Out out;
+  private SpillIo.In in;
+  private byte[] key = new byte[256];
+  private int keyLength;
+  private long size;
+  private long seconds;
+  private int nanos;
   private long count;
 
   CandidateLog(Path directory) {
@@ -39,21 +40,28 @@ final class CandidateLog implements AutoCloseable {
   }
 
   void add(byte[] key, long size, Instant lastModified) {
+    add(key, key.length, size, lastModified);
+  }
+
+  /** Appends the candidate {@code key[0..length)}; keys must come in ascending order. */
+  void add(byte[] newKey, int length, long size, Instant lastModified) {
     try {
       if (out == null) {
         Files.createDirectories(directory);
         file = Files.createTempFile(directory, "lifecycle-sweep-", ".candidates");
-        out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file), IO_BUFFER));
+        out = new SpillIo.Out(Files.newOutputStream(file));
       }
-      int mismatch = Arrays.mismatch(previous, key);
-      int shared = mismatch < 0 ? key.length : Math.min(mismatch, key.length);
-      SpillingKeySet.writeVarInt(out, shared);
-      SpillingKeySet.writeVarInt(out, key.length - shared);
-      out.write(key, shared, key.length - shared);
-      out.writeLong(size);
-      out.writeLong(lastModified.getEpochSecond());
-      out.writeInt(lastModified.getNano());
-      previous = key;
+      int mismatch = Arrays.mismatch(key, 0, keyLength, newKey, 0, length);
+      int shared = mismatch < 0 ? length : Math.min(mismatch, length);
+      out.varInt(shared);
+      out.varInt(length - shared);
+      out.bytes(newKey, shared, length - shared);
+      out.longValue(size);
+      out.longValue(lastModified.getEpochSecond());
+      out.intValue(lastModified.getNano());
+      key = SpillIo.grow(key, length);
+      System.arraycopy(newKey, shared, key, shared, length - shared);
+      keyLength = length;
       count++;
     } catch (IOException e) {
       throw new StorageException(String.format(Locale.ROOT,
@@ -79,41 +87,61 @@ final class CandidateLog implements AutoCloseable {
       if (in != null) {
         in.close();
       }
-      in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), IO_BUFFER));
-      previous = new byte[0];
+      in = new SpillIo.In(Files.newInputStream(file));
+      keyLength = 0;
     } catch (IOException e) {
       throw new StorageException(String.format(Locale.ROOT,
           "Cannot read back the orphan candidates from %s: %s; nothing more was deleted", file, e), e);
     }
   }
 
-  /** The next candidate, or {@code null} at the end. */
-  Entry next() {
+  /** Moves to the next candidate; false at the end. The accessors describe it until the next call. */
+  boolean advance() {
     if (in == null) {
-      return null;
+      return false;
     }
     try {
-      int first = in.read();
-      if (first < 0) {
-        return null;
+      if (!in.hasMore()) {
+        return false;
       }
-      int shared = SpillingKeySet.readVarInt(in, first);
-      int second = in.read();
-      if (second < 0 || shared > previous.length) {
-        throw new EOFException("truncated or corrupt candidate record");
+      int shared = in.varInt();
+      int rest = in.varInt();
+      if (shared > keyLength) {
+        throw new EOFException("corrupt candidate record");
       }
-      int rest = SpillingKeySet.readVarInt(in, second);
-      byte[] key = new byte[shared + rest];
-      System.arraycopy(previous, 0, key, 0, shared);
-      in.readFully(key, shared, rest);
-      long size = in.readLong();
-      Instant lastModified = Instant.ofEpochSecond(in.readLong(), in.readInt());
-      previous = key;
-      return new Entry(key, size, lastModified);
+      key = SpillIo.grow(key, shared + rest);
+      in.bytes(key, shared, rest);
+      keyLength = shared + rest;
+      size = in.longValue();
+      seconds = in.longValue();
+      nanos = in.intValue();
+      return true;
     } catch (IOException e) {
       throw new StorageException(String.format(Locale.ROOT,
           "Cannot read back the orphan candidates from %s: %s; nothing more was deleted", file, e), e);
     }
+  }
+
+  /** The current candidate's key bytes, valid from 0 to {@link #keyLength()} until the next {@link #advance()}. */
+  byte[] keyBuffer() {
+    return key;
+  }
+
+  int keyLength() {
+    return keyLength;
+  }
+
+  long size() {
+    return size;
+  }
+
+  Instant lastModified() {
+    return Instant.ofEpochSecond(seconds, nanos);
+  }
+
+  /** The next candidate as a value, or {@code null} at the end. */
+  Entry next() {
+    return advance() ? new Entry(Arrays.copyOf(key, keyLength), size, lastModified()) : null;
   }
 
   @Override

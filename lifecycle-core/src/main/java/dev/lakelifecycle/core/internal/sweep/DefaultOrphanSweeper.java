@@ -73,7 +73,8 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Revalidation and deletion.</b> Unless {@code revalidate} is off, the table is loaded again and its
  *       valid set rebuilt (pending compactions included, every check repeated); a candidate referenced now
  *       (committed while the sweep ran) survives. The fresh references are streamed through a
- *       {@link KeyFilter} (Bloom filter) of the candidates, so only possible hits are sorted and merged. The rest, the orphans, stream in key order to the {@link SweepListener}, into a
+ *       {@link KeyFilter} (Bloom filter, no false negatives) of the candidates, so only possible hits are
+ *       sorted and merged. The rest, the orphans, stream in key order to the {@link SweepListener}, into a
  *       bounded sample, and (unless dry run) to {@link ObjectStore#delete} in batches of {@code batchSize}
  *       keys. A dry run logs {@code [DRY-RUN] Would delete: <location> (age=...)} at INFO for the first
  *       {@value SweepResult#SAMPLE_LIMIT} orphans and at DEBUG for the rest.
@@ -98,9 +99,12 @@ import org.slf4j.LoggerFactory;
  * compare-and-set race to a concurrent sweep of the same table is logged, never fatal. Safety never depends
  * on the checkpoint. Dry runs neither read nor write it.
  *
- * <p><b>Memory.</b> Working memory is about two run buffers ({@value #DEFAULT_RUN_BYTES} bytes of UTF-8
- * keys plus 8 bytes per key) and a bounded result, whatever the number of objects; disk use in
- * {@code sweep.spill_dir} is about a fifth of the valid set's key bytes plus the candidates.
+ * <p><b>Memory and threads.</b> Working memory is about two run buffers ({@value #DEFAULT_RUN_BYTES} bytes of
+ * UTF-8 keys plus 16 bytes per key for the index and the sort), the revalidation filter (10 bits per
+ * candidate, at most 32 MiB) and a bounded result, whatever the number of objects; disk use in
+ * {@code sweep.spill_dir} is about a fifth of the valid set's key bytes plus the candidates. A valid set that
+ * spills sorts and merges its runs on one background thread of its own (see {@link SpillingKeySet}), so a
+ * sweep uses up to two cores; the listing, the checks and every delete stay on the calling thread.
  *
  * <p><b>Metrics</b> (tags {@code tenant}, {@code dataset}, {@code table}): counters
  * {@code lifecycle.sweep.runs}, {@code .files.scanned}, {@code .orphans.identified}, {@code .files.deleted},
@@ -313,14 +317,18 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
       try (CandidateLog candidates = new CandidateLog(config.spillDirectory())) {
         long scanned;
         long referenced;
+        long t0 = System.nanoTime();
+        long t1;
         // Phase 1: the valid set, fresh.
         try (SpillingKeySet valid = validSet(catalog.loadTable(table), "build the valid set", null)) {
           String startAfter = dryRun ? null : resumeKey();
+          t1 = System.nanoTime();
           // Phases 2 and 3: list the table's location and merge it against the valid set.
           SpillingKeySet.Probe probe = valid.probe();
           scanned = listCandidates(startAfter, probe, candidates);
           referenced = probe.drainAndCount();
         }
+        long t2 = System.nanoTime();
         candidates.startReading();
 
         // Phase 4: revalidate against a freshly loaded table, then delete.
@@ -335,21 +343,32 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
           // Only references that may name a candidate need sorting: stream the fresh valid set through a
           // Bloom filter of the candidates (no false negatives), keep the hits, merge them with the candidates.
           KeyFilter filter = new KeyFilter(candidates.count());
-          for (CandidateLog.Entry c = candidates.next(); c != null; c = candidates.next()) {
-            filter.add(c.key());
+          long[] hashes = new long[FilteredKeys.BATCH];
+          int n = 0;
+          while (candidates.advance()) {
+            hashes[n++] = KeyFilter.hash(candidates.keyBuffer(), 0, candidates.keyLength());
+            if (n == hashes.length) {
+              filter.addHashes(hashes, n);
+              n = 0;
+            }
           }
+          filter.addHashes(hashes, n);
           candidates.startReading();
           try (SpillingKeySet fresh = validSet(catalog.loadTable(table), "revalidate orphan candidates", filter)) {
             drain(candidates, fresh.probe(), outcome);
           }
         }
         meters.orphansIdentified.increment(outcome.orphans);
+        long t3 = System.nanoTime();
+        String timing = String.format(Locale.ROOT, "in %d ms (valid set %d ms, listing %d ms, revalidation and "
+            + "deletion %d ms)", (t3 - t0) / 1_000_000, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000,
+            (t3 - t2) / 1_000_000);
         if (dryRun) {
-          LOG.info("[DRY-RUN] Identified {} orphan files for tenant={} dataset={} table={} ({} objects scanned)",
-              outcome.orphans, table.tenant(), table.dataset(), table.table(), scanned);
+          LOG.info("[DRY-RUN] Identified {} orphan files for tenant={} dataset={} table={} ({} objects scanned) {}",
+              outcome.orphans, table.tenant(), table.dataset(), table.table(), scanned, timing);
         } else {
-          LOG.info("Swept {}: {} objects scanned, {} referenced, {} orphans, {} deleted ({} bytes), {} failed",
-              table, scanned, referenced, outcome.orphans, outcome.deleted, outcome.bytes, outcome.failures);
+          LOG.info("Swept {}: {} objects scanned, {} referenced, {} orphans, {} deleted ({} bytes), {} failed {}",
+              table, scanned, referenced, outcome.orphans, outcome.deleted, outcome.bytes, outcome.failures, timing);
         }
         return new SweepResult(table, dryRun, scanned, referenced, outcome.orphans, outcome.sample,
             outcome.deleted, outcome.bytes, outcome.failures, outcome.failedSample, prefixMismatches);
@@ -359,22 +378,34 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
     private long listCandidates(String startAfter, SpillingKeySet.Probe valid, CandidateLog candidates) {
       Instant cutoff = now.minus(gracePeriod);
       long scanned = 0;
-      byte[] previous = startAfter == null ? null : startAfter.getBytes(StandardCharsets.UTF_8);
+      // Two reusable buffers, the current key's and the previous one's: no array per listed key.
+      byte[] bytes = new byte[256];
+      byte[] previous = new byte[256];
+      int previousLength = -1;
       String previousKey = startAfter;
+      if (startAfter != null) {
+        previous = SpillIo.fit(previous, startAfter);
+        previousLength = SpillIo.encode(startAfter, previous);
+      }
       try (Stream<ObjectInfo> listing = store.list(prefix, startAfter)) {
         Iterator<ObjectInfo> it = listing.iterator();
         while (it.hasNext()) {
           ObjectInfo info = it.next();
           String key = info.key();
-          byte[] bytes = key.getBytes(StandardCharsets.UTF_8);
-          checkListed(key, bytes, previousKey, previous);
+          bytes = SpillIo.fit(bytes, key);
+          int length = SpillIo.encode(key, bytes);
+          checkListed(key, bytes, length, previousKey, previous, previousLength);
+          byte[] swap = previous;
           previous = bytes;
+          bytes = swap;
+          previousLength = length;
           previousKey = key;
           scanned++;
-          if (valid.containsAdvancing(bytes) || !info.lastModified().isBefore(cutoff) || isExempt(key)) {
+          if (valid.containsAdvancing(previous, 0, length) || !info.lastModified().isBefore(cutoff)
+              || isExempt(key)) {
             continue;
           }
-          candidates.add(bytes, info.size(), info.lastModified());
+          candidates.add(previous, length, info.size(), info.lastModified());
         }
       } finally {
         meters.filesScanned.increment(scanned);
@@ -384,43 +415,45 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
 
     /** Streams the candidates not referenced by {@code fresh} (all of them when null) to the outcome. */
     private void drain(CandidateLog candidates, SpillingKeySet.Probe fresh, Outcome outcome) {
-      for (CandidateLog.Entry c = candidates.next(); c != null; c = candidates.next()) {
-        if (fresh != null && fresh.containsAdvancing(c.key())) {
-          LOG.info("Revalidation: file now referenced, keeping {}", store.location(key(c)));
+      while (candidates.advance()) {
+        if (fresh != null && fresh.containsAdvancing(candidates.keyBuffer(), 0, candidates.keyLength())) {
+          LOG.info("Revalidation: file now referenced, keeping {}", store.location(key(candidates)));
           continue;
         }
-        orphan(c, outcome);
+        orphan(candidates, outcome);
       }
       finishDeleting(outcome);
     }
 
-    private void orphan(CandidateLog.Entry c, Outcome outcome) {
+    private void orphan(CandidateLog c, Outcome outcome) {
       String key = key(c);
       String location = store.location(key);
+      long size = c.size();
+      Instant lastModified = c.lastModified();
       outcome.orphans++;
       if (outcome.sample.size() < SweepResult.SAMPLE_LIMIT) {
         outcome.sample.add(location);
       }
-      notify(() -> listener.orphan(location, c.size(), c.lastModified()));
+      notify(() -> listener.orphan(location, size, lastModified));
       if (dryRun) {
         if (outcome.orphans <= SweepResult.SAMPLE_LIMIT) {
-          LOG.info("[DRY-RUN] Would delete: {} (age={})", location, formatAge(Duration.between(c.lastModified(), now)));
-        } else {
-          LOG.debug("[DRY-RUN] Would delete: {} (age={})", location, formatAge(Duration.between(c.lastModified(), now)));
+          LOG.info("[DRY-RUN] Would delete: {} (age={})", location, formatAge(Duration.between(lastModified, now)));
+        } else if (LOG.isDebugEnabled()) {
+          LOG.debug("[DRY-RUN] Would delete: {} (age={})", location, formatAge(Duration.between(lastModified, now)));
         }
         return;
       }
       if (outcome.batch.isEmpty() && outcome.batchesDone < 0) {
         startDeleting(outcome);
       }
-      outcome.batch.put(key, c.size());
+      outcome.batch.put(key, size);
       if (outcome.batch.size() >= batchSize) {
         deleteBatch(outcome);
       }
     }
 
-    private String key(CandidateLog.Entry c) {
-      return new String(c.key(), StandardCharsets.UTF_8);
+    private String key(CandidateLog c) {
+      return new String(c.keyBuffer(), 0, c.keyLength(), StandardCharsets.UTF_8);
     }
 
     private void notify(Runnable call) {
@@ -442,16 +475,15 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
       SpillingKeySet keys = new SpillingKeySet(config.spillDirectory(), runBytes);
       try {
         checkTableLocation(loaded, purpose);
-        Resolution r = new Resolution(only == null ? keys::add : key -> {
-          byte[] bytes = key.getBytes(StandardCharsets.UTF_8);
-          if (only.mightContain(bytes)) {
-            keys.add(bytes);
-          }
-        });
+        FilteredKeys filtered = only == null ? null : new FilteredKeys(only, keys);
+        Resolution r = new Resolution(only == null ? keys::add : filtered);
         loaded.forEachReferencedLocation(r::reference);
         long fromCatalog = r.counted;
         for (String location : pendingCompactionOutputs(purpose)) {
           r.reference(location);
+        }
+        if (filtered != null) {
+          filtered.flush();
         }
         r.check(purpose);
         if (fromCatalog == 0 && (loaded.currentSnapshot().isPresent() || !loaded.snapshots().isEmpty()
@@ -468,6 +500,48 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
       } catch (RuntimeException e) {
         keys.close();
         throw e;
+      }
+    }
+
+    /**
+     * Adds to a key set only the keys a filter admits, in batches: the keys of a batch are hashed first and
+     * probed after, so the probes' cache misses overlap. {@link #flush()} before reading the set.
+     */
+    private static final class FilteredKeys implements Consumer<String> {
+      static final int BATCH = 256;
+      private final KeyFilter filter;
+      private final SpillingKeySet keys;
+      private final long[] hashes = new long[BATCH];
+      private final int[] ends = new int[BATCH];
+      private byte[] bytes = new byte[BATCH * 128];
+      private int n;
+
+      FilteredKeys(KeyFilter filter, SpillingKeySet keys) {
+        this.filter = filter;
+        this.keys = keys;
+      }
+
+      @Override
+      public void accept(String key) {
+        byte[] encoded = key.getBytes(StandardCharsets.UTF_8);
+        int start = n == 0 ? 0 : ends[n - 1];
+        bytes = SpillIo.grow(bytes, start + encoded.length);
+        System.arraycopy(encoded, 0, bytes, start, encoded.length);
+        hashes[n] = KeyFilter.hash(encoded, 0, encoded.length);
+        ends[n++] = start + encoded.length;
+        if (n == BATCH) {
+          flush();
+        }
+      }
+
+      void flush() {
+        for (int i = 0; i < n; i++) {
+          if (filter.mightContainHash(hashes[i])) {
+            int start = i == 0 ? 0 : ends[i - 1];
+            keys.add(bytes, start, ends[i] - start);
+          }
+        }
+        n = 0;
       }
     }
 
@@ -488,10 +562,13 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
       void reference(String location) {
         Optional<String> key = store.keyOf(location);
         // A location spelled root + key names that raw key, whatever keyOf() makes of it (a lossy decoding
-        // of a literal '%20' would otherwise leave the raw file unprotected).
-        if (location.startsWith(root) && location.length() > root.length() && (key.isEmpty()
-            || !location.regionMatches(root.length(), key.get(), 0, location.length() - root.length()))) {
-          keys.accept(location.substring(root.length()));
+        // of a literal '%20' would otherwise leave the raw file unprotected). Compared as whole strings:
+        // String.equals is vectorised, regionMatches and startsWith go char by char on JDK 17.
+        if (location.length() > root.length() && root.equals(location.substring(0, root.length()))) {
+          String raw = location.substring(root.length());
+          if (key.isEmpty() || !raw.equals(key.get())) {
+            keys.accept(raw);
+          }
         }
         if (key.isPresent()) {
           keys.accept(key.get());
@@ -645,14 +722,15 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
       return outputs;
     }
 
-    private void checkListed(String key, byte[] bytes, String previousKey, byte[] previous) {
+    private void checkListed(String key, byte[] bytes, int length, String previousKey, byte[] previous,
+        int previousLength) {
       if (!key.startsWith(prefix)) {
         throw new StorageException(String.format(Locale.ROOT,
             "Cannot sweep %s: listing prefix %s returned key %s outside it; nothing was deleted (the store's "
                 + "list() is broken)", table, store.location(prefix), key));
       }
       // UTF-8 byte order is code point order, S3's listing order.
-      if (previous != null && Arrays.compareUnsigned(previous, bytes) >= 0) {
+      if (previousLength >= 0 && Arrays.compareUnsigned(previous, 0, previousLength, bytes, 0, length) >= 0) {
         throw new StorageException(String.format(Locale.ROOT,
             "Cannot sweep %s: listing of %s returned %s after %s, not in UTF-8 binary key order; nothing was "
                 + "deleted (the store's list() must return keys in ascending order, as S3 does)",

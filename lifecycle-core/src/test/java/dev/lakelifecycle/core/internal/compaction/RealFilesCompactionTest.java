@@ -40,7 +40,7 @@ class RealFilesCompactionTest {
 
   /**
    * Every {@code .parquet} file of {@code parquet-testing/data} that parquet-java itself can read record by record
-   * (those it cannot — LZ4 without lz4-java, brotli, encrypted, malformed — are the quarantine tests' business).
+   * (those it cannot — brotli (no codec on the class path), encrypted, malformed — are the quarantine tests' business).
    */
   static Stream<String> readableCorpusFiles() throws IOException {
     Path data = SharedData.parquetTesting("data");

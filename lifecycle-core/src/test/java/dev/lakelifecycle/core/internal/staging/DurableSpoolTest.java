@@ -143,11 +143,60 @@ class DurableSpoolTest {
     assertThat(catalog.loadTable(LOGS).snapshots()).isEmpty();
 
     DefaultStager second = open(inline());
-    assertThat(second.stagedRows(LOGS)).isEqualTo(12);
-    second.flushAll();
 
+    assertThat(second.stagedRows(LOGS)).isZero();
     assertThat(committedRows(LOGS)).isEqualTo(DefaultStagerTest.rowsOf(a, b));
     assertThat(counter("lifecycle.staging.recovered.batches", null, null)).isEqualTo(2.0);
+  }
+
+  @Test
+  void recoveredRecordsAreCommittedBeforeTheConstructorReturnsWithBackgroundFlushOff() {
+    DefaultStager first = open(inline());
+    RowBatch a = batch(5);
+    first.append(LOGS, a);
+    first.append(TRACES, batch(2));
+    crash(first);
+
+    open(inline());
+
+    assertThat(committedRows(LOGS)).isEqualTo(DefaultStagerTest.rowsOf(a));
+    assertThat(committedRows(TRACES)).hasSize(2);
+    assertThat(catalog.loadTable(LOGS).snapshots()).hasSize(1);
+  }
+
+  @Test
+  void recoveredRecordsStayStagedWhenTheFlushAtOpenFailsAndAreCommittedOnceByTheNextFlush() {
+    DefaultStager first = open(inline());
+    RowBatch a = batch(5);
+    first.append(LOGS, a);
+    crash(first);
+    store.failWhere(FaultInjectingObjectStore.Operation.CREATE, k -> true);
+
+    DefaultStager second = open(inline());
+
+    assertThat(second.stagedRows(LOGS)).isEqualTo(5);
+    assertThat(catalog.loadTable(LOGS).snapshots()).isEmpty();
+    store.clearFaults();
+    second.flushAll();
+    assertThat(committedRows(LOGS)).isEqualTo(DefaultStagerTest.rowsOf(a));
+    assertThat(catalog.loadTable(LOGS).snapshots()).hasSize(1);
+  }
+
+  @Test
+  void recoveredRecordsAreFlushedInTheBackgroundWithoutAnyCallWhenBackgroundFlushIsOn() throws Exception {
+    DefaultStager first = open(inline());
+    RowBatch a = batch(5);
+    first.append(LOGS, a);
+    crash(first);
+
+    DefaultStager second = open(inline().withDurability(Durability.GROUP, true));
+
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (second.stagedRows(LOGS) > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    assertThat(second.stagedRows(LOGS)).isZero();
+    assertThat(committedRows(LOGS)).isEqualTo(DefaultStagerTest.rowsOf(a));
   }
 
   @Test
@@ -165,12 +214,53 @@ class DurableSpoolTest {
     try (FileChannel ch = FileChannel.open(seg, StandardOpenOption.APPEND)) {
       ch.write(java.nio.ByteBuffer.wrap(frame, 0, 700));
     }
+    // Storage down at open, so the recovered records stay staged and the spool can be inspected.
+    store.failWhere(FaultInjectingObjectStore.Operation.CREATE, k -> true);
 
     DefaultStager second = open(inline());
 
     assertThat(Files.size(seg)).isEqualTo(complete);
     assertThat(second.stagedRows(LOGS)).isEqualTo(7);
     assertThat(counter("lifecycle.staging.torn.records", null, null)).isEqualTo(1.0);
+    store.clearFaults();
+    second.flushAll();
+    assertThat(committedRows(LOGS)).isEqualTo(DefaultStagerTest.rowsOf(a, b));
+  }
+
+  @Test
+  void activeSegmentIsPreallocatedWithZerosAndTruncatedToItsRecordsWhenClosed() throws IOException {
+    DefaultStager first = open(inline());
+    RowBatch a = batch(3);
+    long frame = SpoolCodec.encode(a, 0).pos;
+    first.append(LOGS, a);
+
+    assertThat(Files.size(lastSegment())).isGreaterThanOrEqualTo(frame + TableSpool.PREALLOCATE);
+    crash(first);
+    assertThat(Files.size(lastSegment())).isEqualTo(frame);
+  }
+
+  @Test
+  void preallocatedZeroTailLeftByACrashIsCutOffWithoutCountingATornRecord() throws IOException {
+    DefaultStager first = open(inline());
+    RowBatch a = batch(3);
+    RowBatch b = batch(4);
+    first.append(LOGS, a);
+    first.append(LOGS, b);
+    crash(first);
+    Path seg = lastSegment();
+    long records = Files.size(seg);
+    // What a SIGKILL leaves: the records, then the zeros written ahead of them.
+    try (FileChannel ch = FileChannel.open(seg, StandardOpenOption.APPEND)) {
+      ch.write(java.nio.ByteBuffer.allocate(TableSpool.PREALLOCATE));
+    }
+    store.failWhere(FaultInjectingObjectStore.Operation.CREATE, k -> true);
+
+    DefaultStager second = open(inline());
+
+    assertThat(Files.size(seg)).isEqualTo(records);
+    assertThat(second.stagedRows(LOGS)).isEqualTo(7);
+    assertThat(counter("lifecycle.staging.torn.records", null, null)).isZero();
+    store.clearFaults();
     second.flushAll();
     assertThat(committedRows(LOGS)).isEqualTo(DefaultStagerTest.rowsOf(a, b));
   }
@@ -193,9 +283,8 @@ class DurableSpoolTest {
 
     DefaultStager second = open(inline());
 
-    assertThat(second.stagedRows(LOGS)).isEqualTo(3);
+    assertThat(second.stagedRows(LOGS)).isZero();
     assertThat(counter("lifecycle.staging.torn.records", null, null)).isEqualTo(1.0);
-    second.flushAll();
     assertThat(committedRows(LOGS)).isEqualTo(DefaultStagerTest.rowsOf(a));
   }
 
@@ -210,8 +299,6 @@ class DurableSpoolTest {
     assertThat(catalog.loadTable(LOGS).snapshots()).hasSize(1);
 
     DefaultStager second = open(inline());
-    assertThat(second.stagedRows(LOGS)).isEqualTo(6);
-    second.flushAll();
 
     assertThat(committedRows(LOGS)).isEqualTo(DefaultStagerTest.rowsOf(a));
     assertThat(catalog.loadTable(LOGS).snapshots()).hasSize(1);
@@ -228,8 +315,9 @@ class DurableSpoolTest {
     first.append(LOGS, batch(1));
     crash(first);
 
-    DefaultStager second = open(inline());
-    String next = second.flush(LOGS).snapshot().summary().get(dev.lakelifecycle.api.TableSnapshot.COMMIT_KEY);
+    open(inline());
+    List<dev.lakelifecycle.api.TableSnapshot> snapshots = catalog.loadTable(LOGS).snapshots();
+    String next = snapshots.get(snapshots.size() - 1).summary().get(dev.lakelifecycle.api.TableSnapshot.COMMIT_KEY);
     assertThat(next).isEqualTo(key.substring(0, key.length() - "1-2".length()) + "3-3");
   }
 
@@ -384,11 +472,44 @@ class DurableSpoolTest {
         .withDirectory(spoolDir).withDurability(Durability.GROUP, false);
 
     DefaultStager second = open(small);
-    var result = second.flush(LOGS);
 
-    assertThat(result.rows()).isEqualTo(40);
+    assertThat(second.stagedRows(LOGS)).isZero();
     assertThat(catalog.loadTable(LOGS).snapshots()).hasSize(5);
     assertThat(committedRows(LOGS)).hasSize(40);
+  }
+
+  @Test
+  void rangesWrittenAheadOfAFailedCommitAreDeletedAndEveryRangeCommitsOnceOnRetry() {
+    DefaultStager first = open(inline());
+    for (int i = 0; i < 10; i++) {
+      first.append(LOGS, batch(4));
+    }
+    crash(first);
+    LifecycleConfig.Staging small = new LifecycleConfig.Staging(8, 1L << 40, Duration.ofDays(1), Map.of())
+        .withDirectory(spoolDir).withDurability(Durability.GROUP, false);
+    catalog.failNextAppends(1, DelegatingCatalog.Failure.BEFORE_COMMIT);
+
+    DefaultStager second = open(small);
+
+    assertThat(second.stagedRows(LOGS)).isEqualTo(40);
+    assertThat(catalog.loadTable(LOGS).snapshots()).isEmpty();
+    // Only the failed range's own file is left (its commit's outcome is unknown: the retry reuses it under the
+    // same key); the four ranges written ahead of it were deleted.
+    assertThat(parquetKeys()).hasSize(1);
+    second.flushAll();
+    assertThat(catalog.loadTable(LOGS).snapshots()).hasSize(5);
+    assertThat(committedRows(LOGS)).hasSize(40).doesNotHaveDuplicates();
+    List<String> live = new ArrayList<>();
+    for (DataFile f : catalog.loadTable(LOGS).liveFiles()) {
+      live.add(local.keyOf(f.location()).orElseThrow());
+    }
+    assertThat(parquetKeys()).containsExactlyInAnyOrderElementsOf(live);
+  }
+
+  List<String> parquetKeys() {
+    try (Stream<dev.lakelifecycle.api.storage.ObjectInfo> s = local.list("")) {
+      return s.map(dev.lakelifecycle.api.storage.ObjectInfo::key).filter(k -> k.endsWith(".parquet")).toList();
+    }
   }
 
   @Test

@@ -284,9 +284,8 @@ class SchemaEvolutionTest {
     open.remove(first);
     first.abandon();
 
+    // Background flushing is off here, so opening flushes the 12 recovered rows before it returns.
     DefaultStager second = open();
-    assertThat(second.stagedRows(LOGS)).isEqualTo(12);
-    second.flush(LOGS);
 
     assertThat(committedRows()).isEqualTo(expectedRows());
     assertThat(second.stagedRows(LOGS)).isZero();

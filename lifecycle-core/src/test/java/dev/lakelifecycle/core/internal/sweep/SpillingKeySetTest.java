@@ -97,6 +97,72 @@ class SpillingKeySetTest {
   }
 
   @Test
+  void ascendingInputWithRepeatsAndSharedPrefixesSpillsAndMergesToTheDistinctKeys() {
+    // Keys in order, as a catalog listing manifests in key order hands them over: each run skips its sort.
+    // Repeats straddle run boundaries and a key that is a prefix of the next must still sort first.
+    List<String> distinct = new ArrayList<>();
+    for (int i = 0; i < 3_000; i++) {
+      String k = String.format(java.util.Locale.ROOT, "acme/prod/t/data/hour=%05d/part-%06d.parquet", i / 100, i);
+      distinct.add(k.substring(0, k.length() - 8));
+      distinct.add(k);
+    }
+    try (SpillingKeySet set = new SpillingKeySet(spill, 2048)) {
+      for (String k : distinct) {
+        set.add(k);
+        set.add(k);
+      }
+      SpillingKeySet.Probe probe = set.probe();
+      assertThat(set.spilledRuns()).isGreaterThan(50);
+      for (String k : distinct) {
+        assertThat(probe.containsAdvancing(bytes(k + "!"))).as(k + "!").isFalse();
+      }
+      assertThat(probe.drainAndCount()).as("distinct keys, repeats merged away").isEqualTo(distinct.size());
+    }
+    try (SpillingKeySet set = new SpillingKeySet(spill, 2048)) {
+      for (String k : distinct) {
+        set.add(k);
+        set.add(k);
+      }
+      SpillingKeySet.Probe probe = set.probe();
+      for (String k : distinct) {
+        assertThat(probe.containsAdvancing(bytes(k))).as(k).isTrue();
+      }
+      assertThat(probe.drainAndCount()).isEqualTo(distinct.size());
+    }
+    assertThat(filesIn(spill)).isEmpty();
+  }
+
+  @Test
+  void closingBeforeTheMergeIsReadStopsItAndDeletesEveryRun() {
+    try (SpillingKeySet set = new SpillingKeySet(spill, 1024)) {
+      for (int i = 0; i < 50_000; i++) {
+        set.add("acme/prod/t/data/part-" + (i * 7919 % 50_000) + ".parquet");
+      }
+      SpillingKeySet.Probe probe = set.probe();
+      assertThat(probe.containsAdvancing(bytes("acme/prod/t/data/part-0.parquet"))).isTrue();
+      assertThat(filesIn(spill)).hasSizeGreaterThan(100);
+    }
+    assertThat(filesIn(spill)).as("runs of a merge abandoned after one key").isEmpty();
+  }
+
+  @Test
+  void keyFilterAddedInBatchesAdmitsWhatSingleAddsAdmit() {
+    KeyFilter single = new KeyFilter(10_000);
+    KeyFilter batched = new KeyFilter(10_000);
+    long[] hashes = new long[10_000];
+    for (int i = 0; i < 10_000; i++) {
+      byte[] k = bytes("acme/prod/t/data/part-" + i + ".parquet");
+      single.add(k);
+      hashes[i] = KeyFilter.hash(k, 0, k.length);
+    }
+    batched.addHashes(hashes, hashes.length);
+    for (int i = 0; i < 40_000; i++) {
+      byte[] k = bytes("acme/prod/t/data/part-" + i + ".parquet");
+      assertThat(batched.mightContainHash(KeyFilter.hash(k, 0, k.length))).isEqualTo(single.mightContain(k));
+    }
+  }
+
+  @Test
   void candidateLogReplaysWhatWasAppendedInOrder() {
     try (CandidateLog log = new CandidateLog(spill)) {
       assertThat(filesIn(spill)).as("no file before the first candidate").isEmpty();
