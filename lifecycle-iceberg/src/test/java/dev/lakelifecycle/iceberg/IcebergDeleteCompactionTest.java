@@ -15,6 +15,7 @@ import dev.lakelifecycle.api.compaction.CompactionResult;
 import dev.lakelifecycle.api.storage.ObjectStore;
 import dev.lakelifecycle.core.Lifecycle;
 import dev.lakelifecycle.core.storage.LocalObjectStore;
+import dev.lakelifecycle.testkit.FaultInjectingObjectStore;
 import dev.lakelifecycle.testkit.ForwardingCatalogTable;
 import dev.lakelifecycle.testkit.ForwardingTableCatalog;
 import dev.lakelifecycle.testkit.MutableClock;
@@ -243,6 +244,32 @@ class IcebergDeleteCompactionTest {
     assertThat(readMessages()).isEqualTo(expected).doesNotContain("a1-1", "a2-3").hasSize(3 * ROWS - 2);
     assertThat(deleteFiles(FileContent.POSITION_DELETES)).isEmpty();
     assertThat(tasks()).singleElement().satisfies(t -> assertThat(t.deletes()).isEmpty());
+  }
+
+  @Test
+  void outputWriteFailureDuringTheDeleteApplyingRewriteIsRetriedAndEveryRowSurvivesOnce() {
+    List<String> a = writeFiles(hourA, "a", 3);
+    positionDeletes(hourA, Map.of(a.get(0), List.of(3L)));
+    equalityDelete(hourA, "a2-8");
+    FaultInjectingObjectStore faulty = FaultInjectingObjectStore.wrap(store);
+    // The compactor's outputs are named <writer>-c-<uuid>: the first one written fails, nothing lands.
+    faulty.failNext(FaultInjectingObjectStore.Operation.CREATE, 1, k -> k.contains("/w1-c-"),
+        FaultInjectingObjectStore.Failure.FAIL);
+    List<CompactionListener.ChunkProgress> progress = new CopyOnWriteArrayList<>();
+    IcebergTableCatalog overFaulty = IcebergTableCatalog.jdbc("lake", "jdbc:sqlite:" + dir.resolve("catalog.db"),
+        faulty, "warehouse", Map.of());
+    CompactionResult result;
+    try (overFaulty; Lifecycle lake = Lifecycle.builder().store(faulty).catalog(overFaulty).clock(clock)
+        .writerId("w1").build()) {
+      result = lake.compactor().compact(EVENTS).minInputFiles(2).force(true).listener(progress::add).execute();
+    }
+
+    assertThat(faulty.injected(FaultInjectingObjectStore.Operation.CREATE)).isEqualTo(1);
+    assertThat(result.outcome()).isEqualTo(CompactionResult.Outcome.COMPLETED);
+    assertThat(progress).singleElement().satisfies(p -> assertThat(p.attempts()).isEqualTo(2));
+    assertThat(readMessages()).isEqualTo(expected).hasSize(3 * ROWS - 2);
+    assertThat(tasks()).singleElement().satisfies(t -> assertThat(t.deletes()).isEmpty());
+    assertThat(deleteFiles(FileContent.POSITION_DELETES)).isEmpty();
   }
 
   @Test
