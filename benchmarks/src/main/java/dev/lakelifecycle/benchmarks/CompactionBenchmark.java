@@ -60,8 +60,12 @@ import org.apache.parquet.schema.MessageTypeParser;
  * Compaction side by side with its peers, all in one run: 2,000 small zstd files (7,000 rows each, 14 M rows, a
  * 12-column log/trace schema, about 256 MB) compacted at a 128 MiB target by
  * <ol>
- *   <li>{@code lake-lifecycle}: {@link DefaultCompactor} end to end (plan, streaming column-level merge,
- *       manifest commit, checkpoint), in a child JVM with {@code -Xmx256m};</li>
+ *   <li>{@code lake-lifecycle}: {@link DefaultCompactor} end to end (plan, page-level merge, manifest commit,
+ *       checkpoint), in a child JVM with {@code -Xmx256m}. The inputs' 2,000 row groups become output row groups
+ *       of about 128 MiB uncompressed, each written by concatenating the inputs' pages without decoding values:
+ *       plain pages are copied as compressed bytes, dictionary pages are merged into one per output column chunk
+ *       and each dictionary-encoded page has its ids remapped (inputs whose dictionary no longer fits the 4 MiB
+ *       merged dictionary get plain pages);</li>
  *   <li>{@code duckdb-copy}: DuckDB {@code COPY (SELECT * FROM read_parquet([...])) TO ... (FORMAT parquet,
  *       COMPRESSION zstd, ROW_GROUP_SIZE n)} with {@code threads=2} and n = the rows per row group our output got;</li>
  *   <li>{@code record-rewrite}: parquet-java record by record ({@code GroupReadSupport} → {@code
@@ -72,13 +76,15 @@ import org.apache.parquet.schema.MessageTypeParser;
  * Each peer runs in its own child JVM (so heap peaks do not mix), three times; the median is reported, with the
  * ratio to DuckDB and to the record rewrite. Then the planner is timed on 1,000,000 files (10,000 partitions).
  *
- * <p>Run (from the repository root; the reactor's classes go first so a stale installed snapshot is not used):
+ * <p>Run (from the repository root; with {@code -am} the classpath names the reactor's classes, so a stale
+ * installed snapshot is not used and nothing needs installing):
  * <pre>{@code
- * mvn -q -o -pl benchmarks -am compile
- * mvn -q -o -pl benchmarks dependency:build-classpath -Dmdep.outputFile=target/cp.txt
- * java -cp benchmarks/target/classes:lifecycle-core/target/classes:lifecycle-api/target/classes:$(cat benchmarks/target/cp.txt) \
+ * mvn -q -o -pl benchmarks -am compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt
+ * java -cp benchmarks/target/classes:$(cat benchmarks/target/cp.txt) \
  *     dev.lakelifecycle.benchmarks.CompactionBenchmark /tmp/lake-compaction-bench 3
  * }</pre>
+ * The machine's load average is printed with the input; the time ratios are only meaningful when it stays below
+ * the core count.
  * Arguments: the data directory (default {@code /tmp/lake-compaction-bench}) and the runs per peer (default 3). The
  * input is generated into {@code dataDir} (default {@code /tmp/lake-compaction-bench}) on the first run and reused.
  * The single argument {@code planning} times the planner alone.
@@ -193,7 +199,8 @@ public final class CompactionBenchmark {
     if (p.waitFor() != 0 || result == null) {
       throw new IllegalStateException("peer " + peer + " failed:\n" + log);
     }
-    System.out.println(peer + ": " + result);
+    System.out.printf(Locale.ROOT, "%s: %s (load average after: %.2f)%n", peer, result,
+        ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
     return result.split(" ");
   }
 

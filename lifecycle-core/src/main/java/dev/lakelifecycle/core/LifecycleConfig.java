@@ -163,9 +163,11 @@ public final class LifecycleConfig {
    * @param rowGroupSizeBytes {@code compaction.row_group_size_bytes}: output row group size, uncompressed;
    *     default 128 MiB
    * @param fastPathRowGroupBytes {@code compaction.fast_path_row_group_bytes}: input row groups at least this large
-   *     (uncompressed) are copied without decoding; default 8 MiB
-   * @param memoryBudgetBytes {@code compaction.memory_budget_bytes}: most compressed output bytes buffered before a
-   *     row group is written early; default 32 MiB, at least 1 MiB
+   *     (uncompressed) are copied whole; smaller ones are merged page by page, without decoding values, into row
+   *     groups of {@code rowGroupSizeBytes}; default 8 MiB
+   * @param memoryBudgetBytes {@code compaction.memory_budget_bytes}: most input bytes the page merge holds at once
+   *     (beyond it, it reads column chunk by column chunk), and on the decode fallback the most compressed output
+   *     bytes buffered before a row group is written early; default 32 MiB, at least 1 MiB
    * @param leaseDuration {@code compaction.lease_duration_secs}: how long a run's lease lasts without renewal; an
    *     expired lease lets another worker resume (the ParqueDB runbook's stuck-window reset); default 5 min
    * @param checkpointTtl {@code compaction.checkpoint_ttl_hours}: how long a completed checkpoint is kept for audit

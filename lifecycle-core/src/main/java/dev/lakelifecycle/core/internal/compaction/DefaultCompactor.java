@@ -49,7 +49,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The compaction engine: plans per partition (see {@link CompactionPlanner}), then merges the plan's groups
- * with a streaming column-level rewrite ({@link StreamingRewriter}) in chunks of up to
+ * with a streaming rewrite ({@link StreamingRewriter}: small row groups merged page by page without decoding
+ * values by {@link PageMerge}, decoded column by column where that does not apply) in chunks of up to
  * {@code compaction.chunk-partitions} groups, one catalog replace commit and one checkpoint write per chunk (the
  * Timestore runbook's chunked, resumable compaction). A table with a {@link SortOrder} is rewritten by
  * {@link SortingRewriter} instead (a k-way merge by the sort key; outputs recorded with the order's id).
@@ -79,7 +80,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Metrics</b> (tags {@code tenant}, {@code dataset}, {@code table}): counters {@code lifecycle.compaction.runs},
  * {@code .failures}, {@code .files.compacted}, {@code .bytes.compacted}, {@code .chunks}, {@code .chunk.retries},
- * {@code .files.quarantined}, {@code .files.deferred}, {@code .bytes.deferred}; timers
+ * {@code .files.quarantined}, {@code .files.deferred}, {@code .bytes.deferred}, {@code .row.groups} (extra tag
+ * {@code path}: {@code paged} merged page by page, {@code decoded} decoded and re-encoded, {@code copied} copied
+ * whole); timers
  * {@code lifecycle.compaction.duration} and {@code .chunk.duration}; distribution summary
  * {@code lifecycle.compaction.chunk.attempts}.
  *
@@ -956,7 +959,13 @@ public final class DefaultCompactor implements Compactor {
     run.groups += work.size();
     run.filesRemoved += (int) inFiles;
     run.bytesBefore += inBytes;
+    int paged = 0;
+    int decoded = 0;
+    int copied = 0;
     for (StreamingRewriter.Result r : results) {
+      paged += r.rowGroups().paged();
+      decoded += r.rowGroups().decoded();
+      copied += r.rowGroups().copied();
       run.filesAdded += r.outputs().size();
       for (StreamingRewriter.Output o : r.outputs()) {
         run.bytesAfter += o.info().size();
@@ -967,6 +976,9 @@ public final class DefaultCompactor implements Compactor {
     registry.counter("lifecycle.compaction.chunks", run.tags).increment();
     registry.counter("lifecycle.compaction.files.compacted", run.tags).increment(inFiles);
     registry.counter("lifecycle.compaction.bytes.compacted", run.tags).increment(inBytes);
+    registry.counter("lifecycle.compaction.row.groups", run.tags.and("path", "paged")).increment(paged);
+    registry.counter("lifecycle.compaction.row.groups", run.tags.and("path", "decoded")).increment(decoded);
+    registry.counter("lifecycle.compaction.row.groups", run.tags.and("path", "copied")).increment(copied);
   }
 
   /** A listener that throws is logged and ignored: progress reporting never breaks a run. */

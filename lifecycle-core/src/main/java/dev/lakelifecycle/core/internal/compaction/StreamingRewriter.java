@@ -47,6 +47,7 @@ import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.FileMetaData;
+import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.parquet.io.SeekableInputStream;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.io.api.Converter;
@@ -59,17 +60,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Merges the inputs of one group into as few outputs of about the target size as the input allows, streaming
- * column by column: each small input row group is decoded into primitive values (no record assembly) and
- * re-encoded into the output's column writers, so output row groups grow to {@link Settings#rowGroupBytes()}
- * (uncompressed) with fresh dictionaries; an input row group already at least
- * {@link Settings#fastPathRowGroupBytes()} (uncompressed) is copied byte for byte without decoding. At most one
- * output row group is buffered (compressed), bounded by {@link Settings#memoryBudgetBytes()}; inputs are read
- * one row group at a time (held decompressed while it is copied, so at most the fast-path size), so a group of
+ * Merges the inputs of one group into as few outputs of about the target size as the input allows. The inputs'
+ * row groups, in file order, are cut into output row groups: an input row group of at least
+ * {@link Settings#fastPathRowGroupBytes()} (uncompressed) is copied byte for byte; consecutive smaller ones are
+ * gathered up to {@link Settings#rowGroupBytes()} (uncompressed, and up to what the current output still takes)
+ * and become one output row group, written page by page without decoding values by {@link PageMerge} whenever it
+ * applies (see there), and otherwise decoded into primitive values (no record assembly) and re-encoded into fresh
+ * column writers with fresh dictionaries. {@link Result#rowGroups()} says how many took each path.
+ *
+ * <p><b>Memory</b>: the page merge holds at most {@link Settings#memoryBudgetBytes()} of input (else it reads
+ * column chunk by column chunk) and streams its pages to the output; the decode path buffers at most one output
+ * row group (compressed), flushed early at the same budget, and reads one input row group at a time. A group of
  * any size needs the same memory.
  *
- * <p><b>Speed</b>: the columns of a row group are decoded and re-encoded side by side on a small pool (one
- * thread per core, at most 4, per rewrite), in slices of rows so that pages are flushed in step. A string value
+ * <p><b>Speed of the decode path</b>: the columns of a row group are decoded and re-encoded side by side on a
+ * small pool (one thread per core, at most 4, per rewrite), in slices of rows so that pages are flushed in step. A string value
  * of a dictionary-encoded input page is copied once per dictionary entry, and the output dictionary recognises
  * that copy by identity ({@link RecurringValuesWriterFactory}) instead of hashing its bytes per row.
  *
@@ -100,9 +105,28 @@ final class StreamingRewriter {
    * @param targetFileSizeBytes output file size to aim for
    * @param rowGroupBytes output row group size, uncompressed; default 128 MiB
    * @param fastPathRowGroupBytes input row groups at least this large (uncompressed) are copied undecoded
-   * @param memoryBudgetBytes the most compressed output bytes buffered before a row group is flushed early
+   * @param memoryBudgetBytes the most compressed output bytes buffered before a row group is flushed early, and
+   *     the most input bytes the page merge holds at once
+   * @param pageMerge whether row groups are merged page by page ({@link PageMerge}) where that applies; the
+   *     default, {@code false} only to compare with the decode path
    */
-  record Settings(long targetFileSizeBytes, long rowGroupBytes, long fastPathRowGroupBytes, long memoryBudgetBytes) {}
+  record Settings(long targetFileSizeBytes, long rowGroupBytes, long fastPathRowGroupBytes, long memoryBudgetBytes,
+      boolean pageMerge) {
+    Settings(long targetFileSizeBytes, long rowGroupBytes, long fastPathRowGroupBytes, long memoryBudgetBytes) {
+      this(targetFileSizeBytes, rowGroupBytes, fastPathRowGroupBytes, memoryBudgetBytes, true);
+    }
+  }
+
+  /**
+   * How the output row groups of a rewrite were made.
+   *
+   * @param paged merged page by page from small input row groups, values not decoded
+   * @param decoded decoded and re-encoded (the fallback)
+   * @param copied large input row groups copied byte for byte
+   */
+  record RowGroups(int paged, int decoded, int copied) {
+    static final RowGroups NONE = new RowGroups(0, 0, 0);
+  }
 
   /** One written output. */
   record Output(String key, ObjectInfo info, long rows) {}
@@ -117,8 +141,15 @@ final class StreamingRewriter {
    * @param merged inputs whose rows are in the outputs
    * @param quarantined unreadable inputs, left out
    * @param excluded inputs of another schema, left out
+   * @param rowGroups how the output row groups were made
    */
-  record Result(List<Output> outputs, List<DataFile> merged, List<Rejected> quarantined, List<Rejected> excluded) {
+  record Result(List<Output> outputs, List<DataFile> merged, List<Rejected> quarantined, List<Rejected> excluded,
+      RowGroups rowGroups) {
+    /** A result that does not tell how its row groups were made (the sorting rewrite's). */
+    Result(List<Output> outputs, List<DataFile> merged, List<Rejected> quarantined, List<Rejected> excluded) {
+      this(outputs, merged, quarantined, excluded, RowGroups.NONE);
+    }
+
     long rows() {
       return outputs.stream().mapToLong(Output::rows).sum();
     }
@@ -128,8 +159,17 @@ final class StreamingRewriter {
   private final ParquetProperties props;
   private final CompressionCodecFactory codecs;
 
+  /** Most bytes of a merged dictionary (plain-encoded): the dictionary page size the writer uses too. */
+  private final int dictionaryBound;
+
   StreamingRewriter(ObjectStore store) {
+    this(store, WriterDefaults.DICTIONARY_PAGE_SIZE);
+  }
+
+  /** With another bound on merged dictionaries (tests make inputs overflow it). */
+  StreamingRewriter(ObjectStore store, int dictionaryBound) {
     this.store = store;
+    this.dictionaryBound = dictionaryBound;
     this.props = ParquetProperties.builder()
         .withDictionaryEncoding(true)
         .withDictionaryPageSize(WriterDefaults.DICTIONARY_PAGE_SIZE)
@@ -158,7 +198,7 @@ final class StreamingRewriter {
     List<Rejected> quarantined = new ArrayList<>();
     List<Rejected> excluded = new ArrayList<>();
     List<DataFile> good = new ArrayList<>();
-    List<FileMetaData> metas = new ArrayList<>();
+    List<ParquetMetadata> metas = new ArrayList<>();
     MessageType schema = null;
     for (DataFile f : inputs) {
       try (ParquetFileReader r = open(f)) {
@@ -175,14 +215,14 @@ final class StreamingRewriter {
           continue;
         }
         good.add(f);
-        metas.add(meta);
+        metas.add(r.getFooter());
       } catch (IOException | RuntimeException e) {
         quarantined.add(new Rejected(f, describe(e)));
       }
     }
     while (true) {
       if (good.size() < 2) {
-        return new Result(List.of(), List.of(), quarantined, excluded);
+        return new Result(List.of(), List.of(), quarantined, excluded, RowGroups.NONE);
       }
       Merge merge = new Merge(table, groupId, good, metas, schema, settings, keys);
       ExecutorService pool = COLUMN_THREADS > 1 && schema.getColumns().size() > 1
@@ -195,7 +235,8 @@ final class StreamingRewriter {
       merge.pool = pool;
       try {
         List<Output> outputs = merge.run();
-        return new Result(outputs, List.copyOf(good), quarantined, excluded);
+        return new Result(outputs, List.copyOf(good), quarantined, excluded,
+            new RowGroups(merge.paged, merge.decoded, merge.copied));
       } catch (BadInput bad) {
         merge.discardAll();
         int i = good.indexOf(bad.file);
@@ -212,6 +253,7 @@ final class StreamingRewriter {
         merge.discardAll();
         throw e;
       } finally {
+        merge.pages().close();
         if (pool != null) {
           pool.shutdownNow();
         }
@@ -273,7 +315,7 @@ final class StreamingRewriter {
     private final String table;
     private final String groupId;
     private final List<DataFile> inputs;
-    private final List<FileMetaData> metas;
+    private final List<ParquetMetadata> metas;
     private final MessageType schema;
     private final Settings settings;
     private final Supplier<String> keys;
@@ -291,13 +333,18 @@ final class StreamingRewriter {
     private ColumnWriteStore columnStore;
     private ColumnWriter[] writers;
     private long groupRows;
-    private long groupUncompressed;
+
+    private final PageMerge pageMerge;
+    /** Output row groups made by the page merge, by decoding, and by copying. */
+    int paged;
+    int decoded;
+    int copied;
 
     private long uncompressedLeft;
     private long uncompressedWrittenTotal;
     private long bytesWrittenTotal;
 
-    Merge(String table, String groupId, List<DataFile> inputs, List<FileMetaData> metas, MessageType schema,
+    Merge(String table, String groupId, List<DataFile> inputs, List<ParquetMetadata> metas, MessageType schema,
         Settings settings, Supplier<String> keys) {
       this.table = table;
       this.groupId = groupId;
@@ -308,71 +355,180 @@ final class StreamingRewriter {
       this.keys = keys;
       this.columns = schema.getColumns();
       this.keyValues = sharedKeyValues(metas);
+      this.pageMerge = new PageMerge(store, WriterDefaults.CODEC, dictionaryBound);
     }
 
+    PageMerge pages() {
+      return pageMerge;
+    }
+
+    /**
+     * Cuts the inputs' row groups into output row groups: consecutive small row groups up to the row group size
+     * (and up to what the current output still takes), each written by the page merge where it applies and
+     * decoded otherwise; a large row group is copied on its own.
+     */
     List<Output> run() throws IOException {
-      for (DataFile f : inputs) {
-        uncompressedLeft += f.sizeBytes(); // refined per file once its footer is read
+      for (ParquetMetadata m : metas) {
+        for (BlockMetaData b : m.getBlocks()) {
+          uncompressedLeft += b.getTotalByteSize();
+        }
       }
+      List<PageMerge.Source> unit = new ArrayList<>();
+      long unitBytes = 0;
+      long unitCompressed = 0;
       for (int i = 0; i < inputs.size(); i++) {
-        copyFile(inputs.get(i), metas.get(i).getCreatedBy());
+        DataFile f = inputs.get(i);
+        String key = store.keyOf(f.location()).orElseThrow();
+        List<BlockMetaData> blocks = metas.get(i).getBlocks();
+        for (BlockMetaData b : blocks) {
+          if (b.getRowCount() == 0) {
+            continue;
+          }
+          boolean large = b.getTotalByteSize() >= settings.fastPathRowGroupBytes();
+          if (!unit.isEmpty() && (large || unitBytes + b.getTotalByteSize() > settings.rowGroupBytes()
+              || unitCompressed >= room())) {
+            writeUnit(unit);
+            unit.clear();
+            unitBytes = 0;
+            unitCompressed = 0;
+          }
+          if (large) {
+            ensureWriter();
+            appendUndecoded(f, b);
+            copied++;
+            account(b.getTotalByteSize());
+            continue;
+          }
+          if (unit.isEmpty()) {
+            closeIfNearlyFull();
+          }
+          unit.add(new PageMerge.Source(f, key, b, metas.get(i).getFileMetaData().getCreatedBy()));
+          unitBytes += b.getTotalByteSize();
+          unitCompressed += b.getCompressedSize();
+        }
+      }
+      if (!unit.isEmpty()) {
+        writeUnit(unit);
       }
       closeOutput();
       return List.copyOf(done);
     }
 
-    private void copyFile(DataFile f, String createdBy) throws IOException {
-      uncompressedLeft -= f.sizeBytes();
-      long rows = 0;
-      ParquetFileReader reader;
-      try {
-        reader = open(f);
-      } catch (IOException | RuntimeException e) {
-        throw new BadInput(f, describe(e), e);
+    /**
+     * Compressed bytes the current output still takes: up to the target when it will roll there (the rest of the
+     * input fills 75 % of another output), else up to 175 % of it (the rest joins this one).
+     */
+    private long room() throws IOException {
+      long target = settings.targetFileSizeBytes();
+      if (writer == null) {
+        return target;
       }
-      try (reader) {
-        List<BlockMetaData> blocks = reader.getRowGroups();
-        long fileUncompressed = 0;
-        for (BlockMetaData b : blocks) {
-          fileUncompressed += b.getTotalByteSize();
-        }
-        uncompressedLeft += fileUncompressed;
-        for (int i = 0; i < blocks.size(); i++) {
-          BlockMetaData b = blocks.get(i);
-          if (b.getRowCount() == 0) {
-            continue;
-          }
-          ensureOutput();
-          if (b.getTotalByteSize() >= settings.fastPathRowGroupBytes()) {
-            flushRowGroup();
-            appendUndecoded(f, reader, b);
-          } else {
-            PageReadStore rowGroup;
-            try {
-              rowGroup = reader.readRowGroup(i);
-            } catch (IOException | RuntimeException e) {
-              throw new BadInput(f, describe(e), e);
-            }
-            copyRowGroup(f, rowGroup, b.getRowCount(), createdBy);
-            groupUncompressed += b.getTotalByteSize();
-            if (groupUncompressed >= settings.rowGroupBytes()
-                || columnStore.getBufferedSize() >= settings.memoryBudgetBytes()) {
-              flushRowGroup();
-            }
-          }
-          rows += b.getRowCount();
-          uncompressedLeft -= b.getTotalByteSize();
-          uncompressedWrittenTotal += b.getTotalByteSize();
-          maybeRoll();
-        }
-      }
-      if (rows != f.recordCount()) {
-        throw new BadInput(f, String.format(Locale.ROOT, "read %d rows but the table records %d", rows,
-            f.recordCount()), null);
+      return (rollsAtTarget() ? target : target * 7 / 4) - writer.getPos();
+    }
+
+    private boolean rollsAtTarget() throws IOException {
+      double ratio = uncompressedWrittenTotal == 0 ? 1.0
+          : (double) (bytesWrittenTotal + writer.getPos()) / (double) uncompressedWrittenTotal;
+      return (long) (uncompressedLeft * ratio) >= settings.targetFileSizeBytes() * 3 / 4;
+    }
+
+    /**
+     * Closes the output before a new row group when it is already at least 75 % of the target and would only
+     * take a small row group more: a small row group is what compaction exists to remove.
+     */
+    private void closeIfNearlyFull() throws IOException {
+      long target = settings.targetFileSizeBytes();
+      if (writer != null && writer.getPos() >= target * 3 / 4 && room() < target / 8) {
+        closeOutput();
       }
     }
 
-    private void appendUndecoded(DataFile f, ParquetFileReader reader, BlockMetaData b) throws IOException {
+    private void account(long uncompressed) throws IOException {
+      uncompressedLeft -= uncompressed;
+      uncompressedWrittenTotal += uncompressed;
+      maybeRoll();
+    }
+
+    /** Writes consecutive small input row groups as one output row group. */
+    private void writeUnit(List<PageMerge.Source> unit) throws IOException {
+      ensureWriter();
+      long rows = 0;
+      long uncompressed = 0;
+      for (PageMerge.Source s : unit) {
+        rows += s.block().getRowCount();
+        uncompressed += s.block().getTotalByteSize();
+      }
+      boolean written;
+      try {
+        written = settings.pageMerge() && pageMerge.write(unit, columns, writer, settings.memoryBudgetBytes(),
+            pool);
+      } catch (PageMerge.BadPage bad) {
+        throw new BadInput(bad.file, bad.getMessage(), bad.getCause());
+      }
+      LOG.debug("Group {} of {}: output row group of {} input row groups, {} rows, {} B uncompressed: {}", groupId,
+          table, unit.size(), rows, uncompressed, written ? "merged page by page" : "decoded");
+      if (written) {
+        paged++;
+        outRows += rows;
+      } else {
+        decodeUnit(unit);
+      }
+      account(uncompressed);
+    }
+
+    /** The fallback: decodes the unit's row groups into fresh column writers, flushed as one row group. */
+    private void decodeUnit(List<PageMerge.Source> unit) throws IOException {
+      ParquetFileReader reader = null;
+      DataFile open = null;
+      try {
+        for (PageMerge.Source s : unit) {
+          if (s.file() != open) {
+            if (reader != null) {
+              reader.close();
+            }
+            reader = null;
+            open = s.file();
+            try {
+              reader = open(s.file());
+            } catch (IOException | RuntimeException e) {
+              throw new BadInput(s.file(), describe(e), e);
+            }
+          }
+          int index = reader.getRowGroups().indexOf(s.block());
+          if (index < 0) {
+            index = indexOf(reader.getRowGroups(), s.block());
+          }
+          PageReadStore rowGroup;
+          try {
+            rowGroup = reader.readRowGroup(index);
+          } catch (IOException | RuntimeException e) {
+            throw new BadInput(s.file(), describe(e), e);
+          }
+          ensureColumnStore();
+          copyRowGroup(s.file(), rowGroup, s.block().getRowCount(), s.createdBy());
+          if (columnStore.getBufferedSize() >= settings.memoryBudgetBytes()) {
+            flushRowGroup();
+          }
+        }
+      } finally {
+        if (reader != null) {
+          reader.close();
+        }
+      }
+      flushRowGroup();
+    }
+
+    /** The index of a row group by its position in the file (footers read twice are equal, not identical). */
+    private int indexOf(List<BlockMetaData> blocks, BlockMetaData b) {
+      for (int i = 0; i < blocks.size(); i++) {
+        if (blocks.get(i).getStartingPos() == b.getStartingPos()) {
+          return i;
+        }
+      }
+      throw new IllegalStateException("row group at " + b.getStartingPos() + " not found on a second read");
+    }
+
+    private void appendUndecoded(DataFile f, BlockMetaData b) throws IOException {
       String key = store.keyOf(f.location()).orElseThrow();
       try (SeekableInputStream in = new StoreInputFile(store, key, f.sizeBytes()).newStream()) {
         writer.appendRowGroup(in, b, false);
@@ -459,7 +615,7 @@ final class StreamingRewriter {
       }
     }
 
-    private void ensureOutput() throws IOException {
+    private void ensureWriter() throws IOException {
       if (writer == null) {
         outKey = keys.get();
         out = new StoreOutputFile(store, outKey);
@@ -468,6 +624,9 @@ final class StreamingRewriter {
         writer.start();
         outRows = 0;
       }
+    }
+
+    private void ensureColumnStore() {
       if (columnStore == null) {
         pages = new ColumnChunkPageWriteStore(codecs.getCompressor(WriterDefaults.CODEC), schema,
             props.getAllocator(), props.getColumnIndexTruncateLength(), props.getPageWriteChecksumEnabled());
@@ -477,7 +636,6 @@ final class StreamingRewriter {
           writers[c] = columnStore.getColumnWriter(columns.get(c));
         }
         groupRows = 0;
-        groupUncompressed = 0;
       }
     }
 
@@ -490,6 +648,7 @@ final class StreamingRewriter {
         columnStore.flush();
         pages.flushToFileWriter(writer);
         writer.endBlock();
+        decoded++;
       }
       columnStore.close();
       pages.close();
@@ -663,11 +822,11 @@ final class StreamingRewriter {
     return consumed - consumedBefore;
   }
 
-  private static Map<String, String> sharedKeyValues(List<FileMetaData> metas) {
-    Map<String, String> shared = new LinkedHashMap<>(metas.get(0).getKeyValueMetaData());
+  private static Map<String, String> sharedKeyValues(List<ParquetMetadata> metas) {
+    Map<String, String> shared = new LinkedHashMap<>(metas.get(0).getFileMetaData().getKeyValueMetaData());
     shared.remove(WRITER_MODEL_KEY);
-    for (FileMetaData m : metas.subList(1, metas.size())) {
-      Map<String, String> kv = m.getKeyValueMetaData();
+    for (ParquetMetadata m : metas.subList(1, metas.size())) {
+      Map<String, String> kv = m.getFileMetaData().getKeyValueMetaData();
       shared.entrySet().removeIf(e -> !Objects.equals(e.getValue(), kv.get(e.getKey())));
     }
     return new HashMap<>(shared);

@@ -63,6 +63,9 @@ class CompactionCrashTest {
     assertThat(lapsed.windowsStuck()).isPositive();
     assertThat(lapsed.health()).isNotEqualTo(CompactionStatus.Health.HEALTHY);
     assertThat(resumed.resumed()).isTrue();
+    // The resumed chunks were merged page by page, not decoded.
+    assertThat(fx.rowGroups("paged")).isPositive();
+    assertThat(fx.rowGroups("decoded")).isZero();
     assertThat(fx.rows(T)).isEqualTo(before);
     List<DataFile> live = fx.catalog.loadTable(T).liveFiles();
     assertThat(new HashSet<>(live.stream().map(DataFile::location).toList())).hasSize(live.size());

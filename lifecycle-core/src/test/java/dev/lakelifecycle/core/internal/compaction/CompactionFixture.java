@@ -218,6 +218,12 @@ final class CompactionFixture {
     return m;
   }
 
+  /** Output row groups compacted so far by {@code path}: {@code paged}, {@code decoded} or {@code copied}. */
+  double rowGroups(String path) {
+    return registry.find("lifecycle.compaction.row.groups").tag("path", path).counters().stream()
+        .mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
+  }
+
   Instant now() {
     return clock.instant();
   }
