@@ -78,6 +78,8 @@ final class IcebergCatalogTable implements CatalogTable {
   private final TableIdentifier ident;
   private final Table table;
   private View view;
+  /** Delete-applying rewrites done since the last replace commit, by input location (see {@link #rewriteFiles}). */
+  private final Map<String, IcebergDeleteRewrite.Result> rewrites = new HashMap<>();
 
   IcebergCatalogTable(IcebergTableCatalog owner, TableId id, TableIdentifier ident, Table table) {
     this.owner = owner;
@@ -207,6 +209,55 @@ final class IcebergCatalogTable implements CatalogTable {
     return view().kept;
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Rewrites the group when a row-level delete file of the handle's snapshot may apply to one of its inputs
+   * (its partition holds one, or the table holds a global equality delete): see {@link IcebergDeleteRewrite}. The
+   * result is kept for the next {@link #commitReplace}, which commits it validated from the snapshot read here.
+   *
+   * @throws CommitConflictException also if the table has a sort order (its files with deletes are
+   *     {@linkplain #filesKeptFromRewrite() kept from rewrites}, so such a group is stale: re-plan)
+   */
+  @Override
+  public synchronized Optional<List<DataFile>> rewriteFiles(List<DataFile> inputs, RewriteSettings sizes,
+      java.util.function.Supplier<String> nextLocation) {
+    View v = view();
+    if (inputs.isEmpty()) {
+      return Optional.empty();
+    }
+    List<org.apache.iceberg.DataFile> files = new ArrayList<>();
+    boolean withDeletes = false;
+    for (DataFile f : inputs) {
+      org.apache.iceberg.DataFile live = v.byLocation.get(f.location());
+      if (live == null) {
+        throw new CommitConflictException(String.format(Locale.ROOT, "Cannot rewrite %s of %s: no longer live at"
+            + " snapshot %s; re-plan from the current snapshot", f.location(), id, v.snapshotId));
+      }
+      files.add(live);
+      withDeletes |= v.hasDeletes(live, table.specs());
+    }
+    if (!withDeletes) {
+      return Optional.empty();
+    }
+    if (!sortOrder().isUnsorted()) {
+      throw new CommitConflictException(String.format(Locale.ROOT, "Cannot rewrite %s of %s: row-level deletes"
+          + " were committed to their partition since the plan, and files with deletes of a sorted table are kept"
+          + " from rewrites; re-plan from the current snapshot", inputs.stream().map(DataFile::location).toList(),
+          id));
+    }
+    String partition = inputs.get(0).partition();
+    IcebergDeleteRewrite.Result r = IcebergDeleteRewrite.rewrite(table, id, table.snapshot(v.snapshotId),
+        partitionSpec(), partition, files, sizes, nextLocation);
+    r.inputs().forEach(l -> rewrites.put(l, r));
+    Instant now = Instant.now();
+    List<DataFile> out = new ArrayList<>();
+    for (org.apache.iceberg.DataFile f : r.outputs().values()) {
+      out.add(new DataFile(f.location(), partition, f.fileSizeInBytes(), f.recordCount(), "", now, Map.of()));
+    }
+    return Optional.of(out);
+  }
+
   @Override
   public synchronized Optional<TableSnapshot> findAppend(String commitKey) {
     table.refresh();
@@ -244,9 +295,61 @@ final class IcebergCatalogTable implements CatalogTable {
     return toSnapshot(table.currentSnapshot());
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One Iceberg {@code RewriteFiles} commit, validated from the snapshot the inputs were read at (the oldest
+   * {@link #rewriteFiles} read of them, else this handle's snapshot): a delete, overwrite or row-level delete of
+   * an input committed since then fails it. On format version 2 and later the added files take that snapshot's
+   * sequence number as their data sequence number, so equality deletes committed meanwhile still apply to their
+   * rows (apache/iceberg#10312). Position-delete files that only reference removed files are removed with them.
+   *
+   * @throws IllegalStateException if a removed file has row-level deletes and was not rewritten by
+   *     {@link #rewriteFiles} (its deleted rows would come back), or an added output of that rewrite comes without
+   *     all of its inputs; the table is unchanged
+   */
   @Override
   public synchronized TableSnapshot commitReplace(Collection<DataFile> removed, Collection<DataFile> added,
       Map<String, String> summary) {
+    try {
+      return replace(removed, added, summary);
+    } finally {
+      // A rewrite is committed by the next replace or not at all: a retry rewrites again.
+      rewrites.clear();
+    }
+  }
+
+  private TableSnapshot replace(Collection<DataFile> removed, Collection<DataFile> added, Map<String, String> summary) {
+    Map<String, IcebergDeleteRewrite.Result> used = new LinkedHashMap<>();
+    Set<String> removedLocations = new HashSet<>();
+    removed.forEach(f -> removedLocations.add(f.location()));
+    for (DataFile f : removed) {
+      IcebergDeleteRewrite.Result r = rewrites.get(f.location());
+      if (r != null) {
+        used.putIfAbsent(f.location(), r);
+      }
+    }
+    Map<String, org.apache.iceberg.DataFile> written = new HashMap<>();
+    for (IcebergDeleteRewrite.Result r : rewrites.values()) {
+      written.putAll(r.outputs());
+    }
+    List<DataFile> toConvert = new ArrayList<>();
+    List<org.apache.iceberg.DataFile> addedFiles = new ArrayList<>();
+    for (DataFile f : added) {
+      org.apache.iceberg.DataFile out = written.get(f.location());
+      if (out == null) {
+        toConvert.add(f);
+        continue;
+      }
+      IcebergDeleteRewrite.Result r = rewrites.values().stream().filter(x -> x.outputs().containsKey(f.location()))
+          .findFirst().orElseThrow();
+      if (!removedLocations.containsAll(r.inputs())) {
+        throw new IllegalStateException(String.format(Locale.ROOT, "Cannot replace files in %s: output %s of a"
+            + " delete-applying rewrite is added without removing all of its inputs %s; the table is unchanged", id,
+            f.location(), r.inputs()));
+      }
+      addedFiles.add(out);
+    }
     View planned = view();
     Map<String, org.apache.iceberg.DataFile> live = planned.byLocation;
     List<String> missing = removed.stream().map(DataFile::location).filter(l -> !live.containsKey(l)).toList();
@@ -255,17 +358,39 @@ final class IcebergCatalogTable implements CatalogTable {
           "Cannot replace files in %s: %s no longer live at snapshot %s; re-plan from the current snapshot", id,
           missing, planned.snapshotId));
     }
-    List<org.apache.iceberg.DataFile> addedFiles = convert(added);
+    List<String> unapplied = removed.stream().filter(f -> !used.containsKey(f.location())
+        && planned.hasDeletes(live.get(f.location()), table.specs())).map(DataFile::location).toList();
+    if (!unapplied.isEmpty()) {
+      throw new IllegalStateException(String.format(Locale.ROOT, "Cannot replace %s in %s: row-level deletes apply"
+          + " to them at snapshot %s and they were not rewritten by CatalogTable.rewriteFiles, so their deleted rows"
+          + " would come back; the table is unchanged (rewrite them through rewriteFiles)", unapplied, id,
+          planned.snapshotId));
+    }
+    // The compactor's own outputs: their metrics come from their footers.
+    addedFiles.addAll(convert(toConvert));
     ensureNameMapping();
     RewriteFiles rewrite = table.newRewrite();
-    if (planned.snapshotId != null) {
-      // Validation from the snapshot the caller planned on: a concurrent delete, overwrite or row-level
-      // delete touching a source file fails the commit instead of resurrecting rows.
-      rewrite.validateFromSnapshot(planned.snapshotId);
+    Snapshot start = planned.snapshotId == null ? null : table.snapshot(planned.snapshotId);
+    for (IcebergDeleteRewrite.Result r : used.values()) {
+      if (start == null || r.snapshot().sequenceNumber() < start.sequenceNumber()) {
+        start = r.snapshot();
+      }
+    }
+    if (start != null) {
+      // Validation from the snapshot the rows were read at: a concurrent delete, overwrite or position delete
+      // touching a source file fails the commit instead of resurrecting rows.
+      rewrite.validateFromSnapshot(start.snapshotId());
+      if (ops().current().formatVersion() >= 2) {
+        // The outputs hold rows as of that snapshot: equality deletes committed after it must still apply to them.
+        rewrite.dataSequenceNumber(start.sequenceNumber());
+      }
     }
     for (DataFile f : removed) {
       rewrite.deleteFile(live.get(f.location()));
     }
+    Collection<DeleteFile> obsolete = IcebergDeleteRewrite.obsoletePositionDeletes(
+        new HashSet<>(used.values()), removedLocations);
+    obsolete.forEach(rewrite::deleteFile);
     addedFiles.forEach(rewrite::addFile);
     if (summary != null) {
       summary.forEach(rewrite::set);
@@ -279,6 +404,10 @@ final class IcebergCatalogTable implements CatalogTable {
           "Cannot replace %s in %s planned at snapshot %s: %s; the table is unchanged, re-plan from the current"
               + " snapshot", removed.stream().map(DataFile::location).toList(), id, planned.snapshotId,
           e.getMessage()), e);
+    }
+    if (!obsolete.isEmpty()) {
+      LOG.info("Replace in {} removed {} position-delete files whose data files were all rewritten", id,
+          obsolete.size());
     }
     return toSnapshot(table.currentSnapshot());
   }
@@ -603,7 +732,7 @@ final class IcebergCatalogTable implements CatalogTable {
     if (view != null && java.util.Objects.equals(view.snapshotId, sid)) {
       return view;
     }
-    view = current == null ? new View(null, List.of(), Map.of(), Map.of()) : readView(current);
+    view = current == null ? new View(null, List.of(), Map.of(), Map.of(), Set.of(), false) : readView(current);
     return view;
   }
 
@@ -619,8 +748,9 @@ final class IcebergCatalogTable implements CatalogTable {
       Instant at = Instant.ofEpochMilli(s.timestampMillis());
       oldest = oldest == null || at.isBefore(oldest) ? at : oldest;
     }
-    // Partitions with row-level deletes: their data files are left alone, since rewriting them without
-    // applying the deletes would bring deleted rows back.
+    // Partitions with row-level deletes: their data files are rewritten by rewriteFiles, which applies the
+    // deletes, or, in a sorted table, left alone (that rewrite cannot sort).
+    boolean sorted = !sortOrder().isUnsorted();
     Set<String> deletedPartitions = new HashSet<>();
     boolean globalDeletes = false;
     try {
@@ -645,15 +775,16 @@ final class IcebergCatalogTable implements CatalogTable {
           for (org.apache.iceberg.DataFile f : r) {
             org.apache.iceberg.PartitionSpec fs = table.specs().get(f.specId());
             String path = fs.partitionToPath(f.partition());
-            if (f.specId() != specId || globalDeletes || deletedPartitions.contains(f.specId() + "/" + path)) {
+            if (f.specId() != specId
+                || sorted && (globalDeletes || deletedPartitions.contains(f.specId() + "/" + path))) {
               skipped++;
               String why = f.specId() != specId
                   ? String.format(Locale.ROOT, "written under partition spec %d, not the current spec %d: files of"
                       + " different specs are never merged", f.specId(), specId)
-                  : String.format(Locale.ROOT, "%s holds row-level delete files (%s); compaction does not apply"
-                      + " deletes yet, and rewriting without them would bring deleted rows back", globalDeletes
-                      ? "the table" : "its partition " + path, globalDeletes ? "global equality deletes"
-                      : "position or equality deletes");
+                  : String.format(Locale.ROOT, "%s holds row-level delete files (%s) and the table has a sort"
+                      + " order: the rewrite that applies deletes writes unsorted files, so such files are left"
+                      + " as they are", globalDeletes ? "the table" : "its partition " + path, globalDeletes
+                      ? "global equality deletes" : "position or equality deletes");
               String partition = f.specId() == specId ? IcebergConversions.partitionOf(spec, f.partition()) : null;
               kept.put(IcebergConversions.fromIceberg(f, partition != null ? partition : path, schema, "",
                   Instant.ofEpochMilli(current.timestampMillis())), why);
@@ -685,7 +816,8 @@ final class IcebergCatalogTable implements CatalogTable {
             current.snapshotId(), skipped);
       }
       files.sort(Comparator.comparing(DataFile::partition).thenComparing(DataFile::location));
-      return new View(current.snapshotId(), List.copyOf(files), byLocation, java.util.Collections.unmodifiableMap(kept));
+      return new View(current.snapshotId(), List.copyOf(files), byLocation, java.util.Collections.unmodifiableMap(kept),
+          Set.copyOf(deletedPartitions), globalDeletes);
     } catch (IOException e) {
       throw new StorageException(String.format(Locale.ROOT, "Cannot read the manifests of %s at snapshot %d", id,
           current.snapshotId()), e);
@@ -757,6 +889,19 @@ final class IcebergCatalogTable implements CatalogTable {
     }
   }
 
+  /**
+   * The handle's snapshot as this library sees it.
+   *
+   * @param deletedPartitions {@code specId/partition path} of each partition holding a row-level delete file
+   * @param globalDeletes whether an equality delete of an unpartitioned spec applies to every partition
+   */
   private record View(Long snapshotId, List<DataFile> files, Map<String, org.apache.iceberg.DataFile> byLocation,
-      Map<DataFile, String> kept) {}
+      Map<DataFile, String> kept, Set<String> deletedPartitions, boolean globalDeletes) {
+
+    /** Whether a row-level delete file of this snapshot may apply to {@code f}. */
+    boolean hasDeletes(org.apache.iceberg.DataFile f, Map<Integer, org.apache.iceberg.PartitionSpec> specs) {
+      return f != null && (globalDeletes
+          || deletedPartitions.contains(f.specId() + "/" + specs.get(f.specId()).partitionToPath(f.partition())));
+    }
+  }
 }

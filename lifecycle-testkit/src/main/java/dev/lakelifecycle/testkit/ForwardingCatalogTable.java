@@ -92,6 +92,12 @@ public abstract class ForwardingCatalogTable extends ForwardingObject<CatalogTab
   }
 
   @Override
+  public Optional<List<DataFile>> rewriteFiles(List<DataFile> inputs, RewriteSettings sizes,
+      java.util.function.Supplier<String> nextLocation) {
+    return delegate().rewriteFiles(inputs, sizes, nextLocation);
+  }
+
+  @Override
   public Optional<TableSnapshot> findAppend(String commitKey) {
     return delegate().findAppend(commitKey);
   }

@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -120,11 +121,57 @@ public interface CatalogTable {
    * Data files of the current snapshot that {@link #liveFiles()} leaves out because this catalog cannot let a
    * rewrite take them, each with why, so that compaction can say so in its plan
    * ({@link dev.lakelifecycle.api.compaction.CompactionPlan.Reason#KEPT_BY_CATALOG}). The Iceberg catalog keeps
-   * files whose partition holds row-level delete files (a rewrite would have to apply them) and files of an older
-   * partition spec. Default: none.
+   * files of an older partition spec, and files with row-level deletes of a table with a sort order (its
+   * {@link #rewriteFiles delete-applying rewrite} writes unsorted outputs). Default: none.
    */
   default Map<DataFile, String> filesKeptFromRewrite() {
     return Map.of();
+  }
+
+  /**
+   * Sizes a {@link #rewriteFiles catalog rewrite} writes to.
+   *
+   * @param targetFileSizeBytes output file size to aim for, bytes (outputs roll there); &gt; 0
+   * @param rowGroupSizeBytes output row group size, uncompressed bytes; &gt; 0
+   * @param memoryBudgetBytes heap the rewrite may use for buffered output, bytes; the row group is capped at a
+   *     quarter of it; &gt; 0
+   */
+  record RewriteSettings(long targetFileSizeBytes, long rowGroupSizeBytes, long memoryBudgetBytes) {
+    public RewriteSettings {
+      if (targetFileSizeBytes <= 0 || rowGroupSizeBytes <= 0 || memoryBudgetBytes <= 0) {
+        throw new IllegalArgumentException(String.format(Locale.ROOT, "Rewrite sizes must be > 0, got target %d B,"
+            + " row group %d B, memory budget %d B", targetFileSizeBytes, rowGroupSizeBytes, memoryBudgetBytes));
+      }
+    }
+  }
+
+  /**
+   * Rewrites live data files whose rows only the catalog can read correctly, for compaction: files that row-level
+   * deletes of the catalog's format apply to (Iceberg position and equality deletes). Compaction offers every
+   * group of inputs here first; if this returns empty, it merges the files' Parquet rows itself.
+   *
+   * <p>When it rewrites, the catalog reads the inputs as of {@link #currentSnapshot()} with their deletes applied,
+   * streaming (never a whole input in memory), and writes the remaining rows, unsorted, to new files at locations
+   * taken from {@code nextLocation} in order (each under {@link #location()}; the caller records them before
+   * they are written, so a crash leaves nothing the orphan sweeper does not know). The outputs are then committed
+   * by the caller through {@link #commitReplace} with exactly {@code inputs} removed; that commit also removes
+   * the row-level delete files that no longer apply to any live file, and fails with a
+   * {@link CommitConflictException} if a delete touching an input was committed since this read.
+   *
+   * <p>Default: empty (no catalog-side rewrite; catalogs without row-level deletes need none).
+   *
+   * @param inputs live data files of one partition, all of {@link #liveFiles()}
+   * @param sizes sizes to write to
+   * @param nextLocation gives the location of the next output file; called once per output
+   * @return the written outputs ({@link DataFile#sortOrderId()} 0), or empty if compaction may merge these
+   *     inputs itself
+   * @throws CommitConflictException if an input is no longer live or can no longer be rewritten here (a delete
+   *     landed since the plan); nothing was written that the caller must keep, re-plan
+   * @throws dev.lakelifecycle.api.StorageException if an input, delete or output cannot be read or written
+   */
+  default Optional<List<DataFile>> rewriteFiles(List<DataFile> inputs, RewriteSettings sizes,
+      Supplier<String> nextLocation) {
+    return Optional.empty();
   }
 
   /**

@@ -763,10 +763,11 @@ public final class DefaultCompactor implements Compactor {
             run.write(Checkpoint.Status.PENDING, run.cp.cursor(), state);
             return key;
           };
-          // A table with a sort order gets sorted outputs (SortingRewriter), recorded with the order's id.
-          StreamingRewriter.Result r = order.isUnsorted()
-              ? rewriter.rewrite(run.table.path(), w.group().id(), w.inputs(), sizes, nextKey)
-              : sorter.rewrite(run.table.path(), w.group().id(), w.inputs(), sizes, nextKey, order);
+          // Inputs with the catalog's row-level deletes are rewritten by the catalog, which applies them
+          // (CatalogRewrite); a table with a sort order gets sorted outputs (SortingRewriter), recorded with its id.
+          StreamingRewriter.Result r = CatalogRewrite.of(t, store, w.inputs(), sizes, nextKey).orElseGet(() ->
+              order.isUnsorted() ? rewriter.rewrite(run.table.path(), w.group().id(), w.inputs(), sizes, nextKey)
+                  : sorter.rewrite(run.table.path(), w.group().id(), w.inputs(), sizes, nextKey, order));
           for (StreamingRewriter.Rejected q : r.quarantined()) {
             quarantinedNow.add(new QuarantinedFile(q.file().location(), q.file().partition(), q.error(),
                 clock.instant()));
