@@ -17,12 +17,15 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32;
 import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.bytes.BytesUtils;
@@ -163,22 +166,34 @@ final class PageMerge implements AutoCloseable {
         chunks[c] = null;
       }
     } else {
-      // Columns are prepared (remapped, recompressed) side by side and written in order; at most `ahead`
-      // prepared columns wait in memory.
+      // Columns are prepared (remapped, recompressed) side by side and written in order. Columns differ a lot in
+      // cost (ids against enums), so preparation runs ahead of writing as far as the budget allows, counting a
+      // prepared column by its inputs' compressed bytes: a fixed look-ahead leaves a core idle behind one heavy
+      // column.
+      long[] weight = new long[columns.size()];
+      for (int c = 0; c < columns.size(); c++) {
+        for (Chunk ch : chunks[c]) {
+          weight[c] += ch.meta.getTotalSize();
+        }
+      }
       int ahead = Math.max(2, THREADS);
+      long waiting = 0;
       List<Future<List<Emit>>> prepared = new ArrayList<>();
       try {
         for (int c = 0; c < columns.size(); c++) {
-          while (prepared.size() < columns.size() && prepared.size() <= c + ahead) {
+          while (prepared.size() < columns.size()
+              && (prepared.size() <= c + ahead || waiting + weight[prepared.size()] <= budget)) {
             int col = prepared.size();
             Chunk[] cs = chunks[col];
             chunks[col] = null;
+            waiting += weight[col];
             prepared.add(pool.submit(() -> prepareColumn(bytes, sources, columns.get(col), cs)));
           }
           for (Emit e : await(prepared.get(c))) {
             e.to(writer);
           }
           prepared.set(c, null);
+          waiting -= weight[c];
         }
       } finally {
         for (Future<List<Emit>> f : prepared) {
@@ -428,6 +443,7 @@ final class PageMerge implements AutoCloseable {
     if (!sameStatistics(merged, chunkStats)) {
       return Chunk.no("page statistics do not add up to the chunk statistics (truncated or missing)");
     }
+    bytes.keep(k, meta, in);
     return chunk;
   }
 
@@ -640,6 +656,7 @@ final class PageMerge implements AutoCloseable {
           throw new BadPage(s.file(), StreamingRewriter.rootMessage(e), e);
         }
       }
+      bytes.release(k, ch.meta);
     }
     writer.add(ParquetFileWriter::endColumn);
     return writer;
@@ -649,10 +666,11 @@ final class PageMerge implements AutoCloseable {
     return read(bytes, s, k, meta, meta.getTotalSize());
   }
 
-  /** The first {@code length} bytes of a chunk. */
+  /** The first {@code length} bytes of a chunk (or more, when the whole chunk is at hand). */
   private Slice read(Bytes bytes, Source s, int k, ColumnChunkMetaData meta, long length) {
     try {
-      return bytes.slice(k, meta.getStartingPos(), length);
+      Slice kept = bytes.kept(k, meta);
+      return kept != null ? kept : bytes.slice(k, meta.getStartingPos(), length);
     } catch (IOException | RuntimeException e) {
       rethrowStorage(e);
       throw new BadPage(s.file(), StreamingRewriter.rootMessage(e), e);
@@ -1029,11 +1047,24 @@ final class PageMerge implements AutoCloseable {
     /** Entry i is {@code data[starts[i], starts[i + 1])}. */
     private int[] starts = new int[1025];
     private int[] hashes = new int[1024];
-    /** id + 1 per slot, 0 when free. */
-    private int[] slots = new int[2048];
+    /** Per slot: the entry's hash in the high half, id + 1 in the low half; 0 when free. One load per probe. */
+    private long[] slots = new long[2048];
 
-    /** The ids of {@code own}'s entries here, or {@code null} (nothing added) when they would not fit in bound. */
+    /**
+     * Set once an input did not fit: from then on only inputs whose entries are all here already join. Otherwise
+     * every later input of a high-cardinality column (ids, timestamps) would insert entries until the little room
+     * left runs out, then roll them back: thousands of wasted inserts per input.
+     */
+    private boolean full;
+
+    /**
+     * The ids of {@code own}'s entries here, or {@code null} (nothing added) when they would not fit in bound, or
+     * when an earlier input did not fit and one of {@code own}'s entries is new.
+     */
     int[] add(Entries own, int bound) {
+      if (full) {
+        bound = size;
+      }
       int[] map = new int[own.count()];
       int countBefore = count;
       int sizeBefore = size;
@@ -1046,9 +1077,10 @@ final class PageMerge implements AutoCloseable {
         int mask = slots.length - 1;
         int slot = h & mask;
         int id = -1;
-        for (int s; (s = slots[slot]) != 0; slot = (slot + 1) & mask) {
-          int cand = s - 1;
-          if (hashes[cand] == h && Arrays.equals(data, starts[cand], starts[cand + 1], src, from, from + len)) {
+        for (long s; (s = slots[slot]) != 0; slot = (slot + 1) & mask) {
+          int cand = (int) s - 1;
+          if ((int) (s >>> 32) == h
+              && Arrays.equals(data, starts[cand], starts[cand + 1], src, from, from + len)) {
             id = cand;
             break;
           }
@@ -1056,10 +1088,11 @@ final class PageMerge implements AutoCloseable {
         if (id < 0) {
           if (size + (long) len > bound) {
             rollback(countBefore, sizeBefore);
+            full = true;
             return null;
           }
           id = append(src, from, len, h);
-          slots[slot] = id + 1;
+          slots[slot] = slot(h, id);
           if (count * 2L > slots.length) {
             rehash(slots.length * 2);
           }
@@ -1095,7 +1128,7 @@ final class PageMerge implements AutoCloseable {
       int mask = slots.length - 1;
       for (int id = count - 1; id >= keep; id--) {
         int slot = hashes[id] & mask;
-        while (slots[slot] != id + 1) {
+        while ((int) slots[slot] != id + 1) {
           slot = (slot + 1) & mask;
         }
         slots[slot] = 0;
@@ -1105,15 +1138,19 @@ final class PageMerge implements AutoCloseable {
       starts[count] = size;
     }
 
+    private static long slot(int hash, int id) {
+      return (long) hash << 32 | (id + 1L);
+    }
+
     private void rehash(int capacity) {
-      int[] fresh = new int[capacity];
+      long[] fresh = new long[capacity];
       int mask = capacity - 1;
       for (int id = 0; id < count; id++) {
         int slot = hashes[id] & mask;
         while (fresh[slot] != 0) {
           slot = (slot + 1) & mask;
         }
-        fresh[slot] = id + 1;
+        fresh[slot] = slot(hashes[id], id);
       }
       slots = fresh;
     }
@@ -1156,11 +1193,52 @@ final class PageMerge implements AutoCloseable {
     private final byte[][] ranges;
     private final long[] base;
 
-    private Bytes(ObjectStore store, List<Source> sources, byte[][] ranges, long[] base) {
+    /**
+     * On-demand mode: chunks read by the scan and kept for the write pass (instead of reading them twice), as long
+     * as they fit {@link #room}; each is released once its column is written.
+     */
+    private final Map<Long, Slice> kept = new ConcurrentHashMap<>();
+    private final AtomicLong room;
+
+    private Bytes(ObjectStore store, List<Source> sources, byte[][] ranges, long[] base, long budget) {
       this.store = store;
       this.sources = sources;
       this.ranges = ranges;
       this.base = base;
+      this.room = new AtomicLong(budget);
+    }
+
+    private boolean onDemand(int k) {
+      return ranges[k] == null;
+    }
+
+    private static Long key(int k, ColumnChunkMetaData c) {
+      return (long) k << 40 | (c.getStartingPos() & ((1L << 40) - 1));
+    }
+
+    /** Keeps a chunk read on demand for its second use, when the budget has room for it. */
+    void keep(int k, ColumnChunkMetaData c, Slice s) {
+      if (!onDemand(k) || s.offset != 0 || s.length != s.array.length || kept.containsKey(key(k, c))) {
+        return;
+      }
+      if (room.addAndGet(-s.length) >= 0) {
+        kept.put(key(k, c), s);
+      } else {
+        room.addAndGet(s.length);
+      }
+    }
+
+    /** The kept bytes of a chunk, or {@code null}. */
+    Slice kept(int k, ColumnChunkMetaData c) {
+      return onDemand(k) ? kept.get(key(k, c)) : null;
+    }
+
+    /** Forgets a kept chunk: its column is written. */
+    void release(int k, ColumnChunkMetaData c) {
+      Slice s = onDemand(k) ? kept.remove(key(k, c)) : null;
+      if (s != null) {
+        room.addAndGet(s.length);
+      }
     }
 
     static Bytes read(ObjectStore store, List<Source> sources, int columns, long budget) throws IOException {
@@ -1202,11 +1280,12 @@ final class PageMerge implements AutoCloseable {
           ranges[k] = readRange(store, sources.get(k), from[k], (int) (to[k] - from[k]));
         }
       }
-      return new Bytes(store, sources, ranges, from);
+      return new Bytes(store, sources, ranges, from, total <= budget ? 0 : budget);
     }
 
     Slice chunk(int k, ColumnChunkMetaData c) throws IOException {
-      return slice(k, c.getStartingPos(), c.getTotalSize());
+      Slice s = kept(k, c);
+      return s != null ? s : slice(k, c.getStartingPos(), c.getTotalSize());
     }
 
     /** The bytes of an index, or {@code null} when the file has none. */
