@@ -70,8 +70,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Memory</b>: when the row groups' column chunks (and their indexes) fit {@code budget} bytes, each input
  * row group is read once as one range and kept while the output row group is written; otherwise every column
- * chunk is read on its own, twice (scan, then write), and dropped after use. Output pages go straight to the
- * output file. Not thread-safe: one instance per merge.
+ * chunk is read on its own by the scan and kept for the write while the kept chunks fit {@code budget}, the rest
+ * read again for the write (the dictionary pass reads only dictionary pages). Prepared (compressed) columns wait
+ * for their turn to be written up to about {@code budget} bytes of input. Output pages go straight to the output
+ * file.
+ *
+ * <p><b>Speed</b>: no per-value work in Java beyond one {@code int[]} load per dictionary id. Entries are hashed
+ * once per input dictionary entry into an open-addressing table ({@link Dictionary}); ids are decoded and encoded
+ * eight at a time with parquet-java's bit packers ({@link Hybrid}); plain pages are built by copying entry bytes;
+ * zstd contexts and page buffers are reused per thread; columns are scanned and prepared on the rewriter's column
+ * threads. Not thread-safe: one instance per merge.
  */
 final class PageMerge implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PageMerge.class);
