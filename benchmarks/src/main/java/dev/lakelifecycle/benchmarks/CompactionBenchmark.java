@@ -170,11 +170,17 @@ public final class CompactionBenchmark {
       double m = median(e.getValue());
       String[] last = e.getValue().get(e.getValue().size() - 1);
       long outBytes = Long.parseLong(last[2]);
-      System.out.printf(Locale.ROOT, "%-17s %9.2f %8s %9.1f %10s %8.2f %9.2fx %9.2fx   peak heap %s MB (%s), runs %s%n",
-          e.getKey(), m, last[5], outBytes / 1e6, last[3], (double) outBytes / inputBytes, m / duck, m / record,
+      System.out.printf(Locale.ROOT, "%-17s %9.2f %8s %9.1f %10s %8.2f %10s %10s   peak heap %s MB (%s), runs %s%n",
+          e.getKey(), m, last[5], outBytes / 1e6, last[3], (double) outBytes / inputBytes, ratio(m, duck),
+          ratio(m, record),
           last[6], heaps.get(e.getKey()), runsOf(e.getValue()));
     }
     planning();
+  }
+
+  /** {@code a / b} as "0.55x", or "-" when the peer {@code b} did not run. */
+  private static String ratio(double a, double b) {
+    return Double.isNaN(b) ? "-" : String.format(Locale.ROOT, "%.2fx", a / b);
   }
 
   private static String runsOf(List<String[]> rs) {
