@@ -85,7 +85,9 @@ import org.apache.parquet.schema.MessageTypeParser;
  * }</pre>
  * The machine's load average is printed with the input; the time ratios are only meaningful when it stays below
  * the core count.
- * Arguments: the data directory (default {@code /tmp/lake-compaction-bench}) and the runs per peer (default 3). The
+ * Arguments: the data directory (default {@code /tmp/lake-compaction-bench}), the runs per peer (default 3) and,
+ * optionally, the peers to run, comma-separated (e.g. {@code lake-lifecycle,duckdb-copy,record-rewrite}; DuckDB
+ * always brings lake-lifecycle along, whose output sets DuckDB's row group size). The
  * input is generated into {@code dataDir} (default {@code /tmp/lake-compaction-bench}) on the first run and reused.
  * The single argument {@code planning} times the planner alone.
  */
@@ -124,6 +126,7 @@ public final class CompactionBenchmark {
     }
     Path dir = Path.of(args.length > 0 ? args[0] : "/tmp/lake-compaction-bench");
     int runs = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+    List<String> only = args.length > 2 ? List.of(args[2].split(",")) : null;
     List<Path> inputs = generate(dir);
     long inputBytes = 0;
     for (Path p : inputs) {
@@ -140,6 +143,14 @@ public final class CompactionBenchmark {
     heaps.put("record-rewrite", "-Xmx2g");
     heaps.put("parquet-rewriter", "-Xmx2g");
     heaps.put("io-floor", "-Xmx2g");
+    if (only != null) {
+      // DuckDB's row group size is the one our output got: lake-lifecycle runs first whenever DuckDB runs.
+      heaps.keySet().removeIf(peer -> !only.contains(peer)
+          && !(peer.equals("lake-lifecycle") && only.contains("duckdb-copy")));
+      if (heaps.isEmpty()) {
+        throw new IllegalArgumentException("no known peer in " + only);
+      }
+    }
     Map<String, List<String[]>> results = new LinkedHashMap<>();
     int rowGroupRows = 0;
     for (int run = 0; run < runs; run++) {
@@ -151,19 +162,25 @@ public final class CompactionBenchmark {
         }
       }
     }
-    double duck = median(results.get("duckdb-copy"));
-    double record = median(results.get("record-rewrite"));
+    double duck = results.containsKey("duckdb-copy") ? median(results.get("duckdb-copy")) : Double.NaN;
+    double record = results.containsKey("record-rewrite") ? median(results.get("record-rewrite")) : Double.NaN;
     System.out.printf(Locale.ROOT, "%n%-17s %9s %8s %9s %10s %8s %10s %10s%n", "peer", "median s", "outputs",
         "out MB", "row groups", "out/in", "vs duckdb", "vs record");
     for (Map.Entry<String, List<String[]>> e : results.entrySet()) {
       double m = median(e.getValue());
       String[] last = e.getValue().get(e.getValue().size() - 1);
       long outBytes = Long.parseLong(last[2]);
-      System.out.printf(Locale.ROOT, "%-17s %9.2f %8s %9.1f %10s %8.2f %9.2fx %9.2fx   peak heap %s MB (%s), runs %s%n",
-          e.getKey(), m, last[5], outBytes / 1e6, last[3], (double) outBytes / inputBytes, m / duck, m / record,
+      System.out.printf(Locale.ROOT, "%-17s %9.2f %8s %9.1f %10s %8.2f %10s %10s   peak heap %s MB (%s), runs %s%n",
+          e.getKey(), m, last[5], outBytes / 1e6, last[3], (double) outBytes / inputBytes, ratio(m, duck),
+          ratio(m, record),
           last[6], heaps.get(e.getKey()), runsOf(e.getValue()));
     }
     planning();
+  }
+
+  /** {@code a / b} as "0.55x", or "-" when the peer {@code b} did not run. */
+  private static String ratio(double a, double b) {
+    return Double.isNaN(b) ? "-" : String.format(Locale.ROOT, "%.2fx", a / b);
   }
 
   private static String runsOf(List<String[]> rs) {

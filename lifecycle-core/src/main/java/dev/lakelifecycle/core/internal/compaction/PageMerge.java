@@ -16,26 +16,23 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.Locale;
 import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32;
 import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.bytes.BytesUtils;
-import org.apache.parquet.bytes.HeapByteBufferAllocator;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.Encoding;
 import org.apache.parquet.column.page.DictionaryPage;
 import org.apache.parquet.column.statistics.Statistics;
-import org.apache.parquet.column.values.bitpacking.BytePacker;
-import org.apache.parquet.column.values.bitpacking.Packer;
-import org.apache.parquet.column.values.rle.RunLengthBitPackingHybridEncoder;
 import org.apache.parquet.compression.CompressionCodecFactory;
 import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.format.DataPageHeader;
@@ -73,8 +70,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Memory</b>: when the row groups' column chunks (and their indexes) fit {@code budget} bytes, each input
  * row group is read once as one range and kept while the output row group is written; otherwise every column
- * chunk is read on its own, twice (scan, then write), and dropped after use. Output pages go straight to the
- * output file. Not thread-safe: one instance per merge.
+ * chunk is read on its own by the scan and kept for the write while the kept chunks fit {@code budget}, the rest
+ * read again for the write (the dictionary pass reads only dictionary pages). Prepared (compressed) columns wait
+ * for their turn to be written up to about {@code budget} bytes of input. Output pages go straight to the output
+ * file.
+ *
+ * <p><b>Speed</b>: no per-value work in Java beyond one {@code int[]} load per dictionary id. Entries are hashed
+ * once per input dictionary entry into an open-addressing table ({@link Dictionary}); ids are decoded and encoded
+ * eight at a time with parquet-java's bit packers ({@link Hybrid}); plain pages are built by copying entry bytes;
+ * zstd contexts and page buffers are reused per thread; columns are scanned and prepared on the rewriter's column
+ * threads. Not thread-safe: one instance per merge.
  */
 final class PageMerge implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PageMerge.class);
@@ -129,21 +134,30 @@ final class PageMerge implements AutoCloseable {
     }
     int n = sources.size();
     Chunk[][] chunks = new Chunk[columns.size()][n];
-    for (int c = 0; c < columns.size(); c++) {
-      for (int k = 0; k < n; k++) {
-        Source s = sources.get(k);
-        try {
-          chunks[c][k] = scan(bytes, k, s, columns.get(c), s.block().getColumns().get(c));
-        } catch (IOException | RuntimeException e) {
-          rethrowStorage(e);
-          LOG.debug("Page merge not possible for {}: column {} cannot be scanned", s.file().location(),
-              columns.get(c), e);
+    // Scanning decompresses pages of nested columns and reads chunks on demand: columns side by side too.
+    if (pool == null) {
+      for (int c = 0; c < columns.size(); c++) {
+        if (!scanColumn(bytes, sources, columns.get(c), c, chunks[c])) {
           return false;
         }
-        if (chunks[c][k].why != null) {
-          LOG.debug("Page merge not possible for {}: column {}: {}", s.file().location(), columns.get(c),
-              chunks[c][k].why);
+      }
+    } else {
+      List<Future<Boolean>> scans = new ArrayList<>();
+      try {
+        for (int c = 0; c < columns.size(); c++) {
+          int col = c;
+          scans.add(pool.submit(() -> scanColumn(bytes, sources, columns.get(col), col, chunks[col])));
+        }
+        boolean all = true;
+        for (Future<Boolean> f : scans) {
+          all &= await(f);
+        }
+        if (!all) {
           return false;
+        }
+      } finally {
+        for (Future<Boolean> f : scans) {
+          f.cancel(true);
         }
       }
     }
@@ -160,22 +174,34 @@ final class PageMerge implements AutoCloseable {
         chunks[c] = null;
       }
     } else {
-      // Columns are prepared (remapped, recompressed) side by side and written in order; at most `ahead`
-      // prepared columns wait in memory.
+      // Columns are prepared (remapped, recompressed) side by side and written in order. Columns differ a lot in
+      // cost (ids against enums), so preparation runs ahead of writing as far as the budget allows, counting a
+      // prepared column by its inputs' compressed bytes: a fixed look-ahead leaves a core idle behind one heavy
+      // column.
+      long[] weight = new long[columns.size()];
+      for (int c = 0; c < columns.size(); c++) {
+        for (Chunk ch : chunks[c]) {
+          weight[c] += ch.meta.getTotalSize();
+        }
+      }
       int ahead = Math.max(2, THREADS);
+      long waiting = 0;
       List<Future<List<Emit>>> prepared = new ArrayList<>();
       try {
         for (int c = 0; c < columns.size(); c++) {
-          while (prepared.size() < columns.size() && prepared.size() <= c + ahead) {
+          while (prepared.size() < columns.size()
+              && (prepared.size() <= c + ahead || waiting + weight[prepared.size()] <= budget)) {
             int col = prepared.size();
             Chunk[] cs = chunks[col];
             chunks[col] = null;
+            waiting += weight[col];
             prepared.add(pool.submit(() -> prepareColumn(bytes, sources, columns.get(col), cs)));
           }
           for (Emit e : await(prepared.get(c))) {
             e.to(writer);
           }
           prepared.set(c, null);
+          waiting -= weight[c];
         }
       } finally {
         for (Future<List<Emit>> f : prepared) {
@@ -189,10 +215,29 @@ final class PageMerge implements AutoCloseable {
     return true;
   }
 
+  /** Scans column {@code c} of every source into {@code into}; {@code false} when it cannot be merged by pages. */
+  private boolean scanColumn(Bytes bytes, List<Source> sources, ColumnDescriptor column, int c, Chunk[] into) {
+    for (int k = 0; k < sources.size(); k++) {
+      Source s = sources.get(k);
+      try {
+        into[k] = scan(bytes, k, s, column, s.block().getColumns().get(c));
+      } catch (IOException | RuntimeException e) {
+        rethrowStorage(e);
+        LOG.debug("Page merge not possible for {}: column {} cannot be scanned", s.file().location(), column, e);
+        return false;
+      }
+      if (into[k].why != null) {
+        LOG.debug("Page merge not possible for {}: column {}: {}", s.file().location(), column, into[k].why);
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Threads that prepare columns side by side: the rewriter's column pool has this many. */
   private static final int THREADS = Math.min(4, Runtime.getRuntime().availableProcessors());
 
-  private static List<Emit> await(Future<List<Emit>> f) throws IOException {
+  private static <T> T await(Future<T> f) throws IOException {
     try {
       return f.get();
     } catch (InterruptedException e) {
@@ -406,6 +451,7 @@ final class PageMerge implements AutoCloseable {
     if (!sameStatistics(merged, chunkStats)) {
       return Chunk.no("page statistics do not add up to the chunk statistics (truncated or missing)");
     }
+    bytes.keep(k, meta, in);
     return chunk;
   }
 
@@ -561,7 +607,8 @@ final class PageMerge implements AutoCloseable {
       if (!ch.dictionaryEncoded) {
         continue;
       }
-      Slice in = read(bytes, sources.get(k), k, ch.meta);
+      // Only the dictionary page: when chunks are read on demand, the pages are read in the second pass.
+      Slice in = read(bytes, sources.get(k), k, ch.meta, ch.dictionary.body() + ch.dictionary.size());
       Entries own;
       try {
         own = Entries.of(type, dictionaryBody(in, ch), ch.dictionary.header().getDictionary_page_header()
@@ -588,7 +635,7 @@ final class PageMerge implements AutoCloseable {
     }
     if (remapped) {
       bitWidth = BytesUtils.getWidthFromMaxInt(Math.max(0, merged.count - 1));
-      BytesInput body = compress(merged.data, merged.size);
+      BytesInput body = compress(merged.data, 0, merged.size);
       DictionaryPage page = new DictionaryPage(body, merged.size, merged.count, dictionaryEncoding);
       writer.add(w -> w.writeDictionaryPage(page));
     }
@@ -617,14 +664,21 @@ final class PageMerge implements AutoCloseable {
           throw new BadPage(s.file(), StreamingRewriter.rootMessage(e), e);
         }
       }
+      bytes.release(k, ch.meta);
     }
     writer.add(ParquetFileWriter::endColumn);
     return writer;
   }
 
   private Slice read(Bytes bytes, Source s, int k, ColumnChunkMetaData meta) {
+    return read(bytes, s, k, meta, meta.getTotalSize());
+  }
+
+  /** The first {@code length} bytes of a chunk (or more, when the whole chunk is at hand). */
+  private Slice read(Bytes bytes, Source s, int k, ColumnChunkMetaData meta, long length) {
     try {
-      return bytes.chunk(k, meta);
+      Slice kept = bytes.kept(k, meta);
+      return kept != null ? kept : bytes.slice(k, meta.getStartingPos(), length);
     } catch (IOException | RuntimeException e) {
       rethrowStorage(e);
       throw new BadPage(s.file(), StreamingRewriter.rootMessage(e), e);
@@ -664,10 +718,11 @@ final class PageMerge implements AutoCloseable {
             rl, dl, p.encoding()));
         return;
       }
-      byte[] raw = decompress(from, in.array, in.offset + p.body(), p.size(), h.getUncompressed_page_size());
+      int rawSize = h.getUncompressed_page_size();
+      byte[] raw = codec().decompressTransient(from, in.array, in.offset + p.body(), p.size(), rawSize);
       if (!dict || identity) {
-        BytesInput recompressed = compress(raw, raw.length);
-        writer.add(w -> w.writeDataPage(d.getNum_values(), raw.length, recompressed, p.stats(), p.rows(), rl, dl,
+        BytesInput recompressed = compress(raw, 0, rawSize);
+        writer.add(w -> w.writeDataPage(d.getNum_values(), rawSize, recompressed, p.stats(), p.rows(), rl, dl,
             p.encoding()));
         return;
       }
@@ -683,10 +738,10 @@ final class PageMerge implements AutoCloseable {
             column.getMaxDefinitionLevel());
         levelsEnd += 4 + len;
       }
-      Buffer out = new Buffer(raw.length + 16);
+      Hybrid.Sink out = codec().sink();
       out.write(raw, 0, levelsEnd);
-      Encoding encoding = transcode(raw, levelsEnd, raw.length, nonNull, map, bitWidth, own, out, p.encoding());
-      BytesInput remapped = compress(out.data, out.size);
+      Encoding encoding = transcode(raw, levelsEnd, rawSize, nonNull, map, bitWidth, own, out, p.encoding());
+      BytesInput remapped = compress(out.data, 0, out.size);
       int size = out.size;
       writer.add(w -> w.writeDataPage(d.getNum_values(), size, remapped, p.stats(), p.rows(), rl, dl, encoding));
       return;
@@ -707,19 +762,21 @@ final class PageMerge implements AutoCloseable {
           copy, compressed, rawLen, p.stats()));
       return;
     }
-    byte[] raw = compressed ? decompress(from, in.array, dataAt, dataLen, rawLen)
-        : Arrays.copyOfRange(in.array, dataAt, dataAt + dataLen);
+    byte[] raw = compressed ? codec().decompressTransient(from, in.array, dataAt, dataLen, rawLen) : in.array;
+    int rawAt = compressed ? 0 : dataAt;
+    int size = compressed ? rawLen : dataLen;
     Encoding encoding = p.encoding();
-    int size = raw.length;
     byte[] data = raw;
+    int dataFrom = rawAt;
     if (dict && !identity) {
-      Buffer out = new Buffer(raw.length + 16);
-      encoding = transcode(raw, 0, raw.length, d.getNum_values() - d.getNum_nulls(), map, bitWidth, own, out,
+      Hybrid.Sink out = codec().sink();
+      encoding = transcode(raw, rawAt, rawAt + size, d.getNum_values() - d.getNum_nulls(), map, bitWidth, own, out,
           encoding);
       data = out.data;
+      dataFrom = 0;
       size = out.size;
     }
-    BytesInput body = compress(data, size);
+    BytesInput body = compress(data, dataFrom, size);
     Encoding dataEncoding = encoding;
     int dataSize = size;
     writer.add(w -> w.writeDataPageV2(d.getNum_rows(), d.getNum_nulls(), d.getNum_values(), rl, dl, dataEncoding,
@@ -745,11 +802,11 @@ final class PageMerge implements AutoCloseable {
       DataPageHeaderV2 d = h.getData_page_header_v2();
       int levels = d.getRepetition_levels_byte_length() + d.getDefinition_levels_byte_length();
       if (!d.isSetIs_compressed() || d.isIs_compressed()) {
-        decompress(from, in.array, in.offset + p.body() + levels, p.size() - levels,
+        codec().decompressTransient(from, in.array, in.offset + p.body() + levels, p.size() - levels,
             h.getUncompressed_page_size() - levels);
       }
     } else {
-      decompress(from, in.array, in.offset + p.body(), p.size(), h.getUncompressed_page_size());
+      codec().decompressTransient(from, in.array, in.offset + p.body(), p.size(), h.getUncompressed_page_size());
     }
   }
 
@@ -757,32 +814,25 @@ final class PageMerge implements AutoCloseable {
    * Rewrites the dictionary ids in {@code raw[from, to)} ({@code count} of them): remapped to the merged
    * dictionary at {@code bitWidth}, or (when {@code own} is given) replaced by their plain-encoded values.
    */
-  private static Encoding transcode(byte[] raw, int from, int to, int count, int[] map, int bitWidth, Entries own,
-      Buffer out, Encoding encoding) throws IOException {
-    int[] ids = new int[count];
+  private Encoding transcode(byte[] raw, int from, int to, int count, int[] map, int bitWidth, Entries own,
+      Hybrid.Sink out, Encoding encoding) {
+    Codec scratch = codec();
+    int[] ids = scratch.ids(count);
     int width = raw[from] & 0xff;
     if (width > 32) {
       throw new IllegalStateException("dictionary id bit width " + width);
     }
     decodeHybrid(raw, from + 1, to, width, ids, count);
     if (own != null) {
-      for (int id : ids) {
-        own.writeTo(id, out);
-      }
+      own.writePlain(ids, count, out);
       return Encoding.PLAIN;
     }
+    // The lookup table was built once per input dictionary: remapping is one array load per value.
     for (int i = 0; i < count; i++) {
       ids[i] = map[ids[i]];
     }
-    out.write(new byte[] {(byte) bitWidth}, 0, 1);
-    try (RunLengthBitPackingHybridEncoder enc = new RunLengthBitPackingHybridEncoder(bitWidth,
-        Math.max(64, count / 4), Math.max(1 << 16, count * 4 + 64), HeapByteBufferAllocator.getInstance())) {
-      for (int id : ids) {
-        enc.writeInt(id);
-      }
-      byte[] encoded = enc.toBytes().toByteArray();
-      out.write(encoded, 0, encoded.length);
-    }
+    out.write(bitWidth);
+    Hybrid.encode(ids, count, bitWidth, out);
     return encoding;
   }
 
@@ -801,57 +851,7 @@ final class PageMerge implements AutoCloseable {
 
   /** Decodes {@code count} values of the RLE/bit-packed hybrid encoding (no length prefix) into {@code out}. */
   static void decodeHybrid(byte[] buf, int pos, int end, int width, int[] out, int count) {
-    BytePacker packer = Packer.LITTLE_ENDIAN.newBytePacker(width);
-    int valueBytes = (width + 7) / 8;
-    int[] eight = new int[8];
-    byte[] padded = null;
-    int n = 0;
-    while (n < count) {
-      int header = 0;
-      int shift = 0;
-      int b;
-      do {
-        if (pos >= end) {
-          throw new IllegalStateException("RLE run header past the end of the page");
-        }
-        b = buf[pos++] & 0xff;
-        header |= (b & 0x7f) << shift;
-        shift += 7;
-      } while ((b & 0x80) != 0);
-      if ((header & 1) == 0) {
-        int run = header >>> 1;
-        int value = 0;
-        for (int i = 0; i < valueBytes; i++) {
-          value |= (buf[pos++] & 0xff) << (8 * i);
-        }
-        int m = Math.min(run, count - n);
-        Arrays.fill(out, n, n + m, value);
-        n += m;
-      } else {
-        int groups = header >>> 1;
-        for (int g = 0; g < groups && n < count; g++) {
-          int[] target = count - n >= 8 ? out : eight;
-          int at = count - n >= 8 ? n : 0;
-          if (pos + width <= end) {
-            packer.unpack8Values(buf, pos, target, at);
-          } else {
-            // The last group of a page may be cut short by its writer; the missing bits are zeros.
-            if (padded == null) {
-              padded = new byte[32];
-            }
-            Arrays.fill(padded, (byte) 0);
-            System.arraycopy(buf, pos, padded, 0, Math.max(0, end - pos));
-            packer.unpack8Values(padded, 0, target, at);
-          }
-          pos += width;
-          int m = Math.min(8, count - n);
-          if (target == eight) {
-            System.arraycopy(eight, 0, out, n, m);
-          }
-          n += m;
-        }
-      }
-    }
+    Hybrid.decode(buf, pos, end, width, out, count);
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -862,8 +862,8 @@ final class PageMerge implements AutoCloseable {
     return codec().decompress(from, src, off, len, size);
   }
 
-  private BytesInput compress(byte[] raw, int len) throws IOException {
-    return codec().compress(raw, len);
+  private BytesInput compress(byte[] raw, int off, int len) throws IOException {
+    return codec().compress(raw, off, len);
   }
 
   private Codec codec() {
@@ -889,6 +889,54 @@ final class PageMerge implements AutoCloseable {
       this.zstd = codec == CompressionCodecName.ZSTD ? new ZstdCompressCtx().setLevel(ZSTD_LEVEL) : null;
     }
 
+    /** Reused from page to page: the decompressed page, the ids of a page, the page being built, zstd output. */
+    private byte[] raw = new byte[0];
+    private int[] ids = new int[0];
+    private final Hybrid.Sink sink = new Hybrid.Sink(1 << 16);
+    private byte[] compressed = new byte[0];
+
+    int[] ids(int count) {
+      if (ids.length < count) {
+        ids = new int[Math.max(count, ids.length * 2)];
+      }
+      return ids;
+    }
+
+    Hybrid.Sink sink() {
+      sink.size = 0;
+      return sink;
+    }
+
+    /**
+     * Like {@link #decompress} but into this thread's scratch array, valid until its next call: for pages that are
+     * consumed right away.
+     */
+    byte[] decompressTransient(CompressionCodecName from, byte[] src, int off, int len, int size)
+        throws IOException {
+      if (from != CompressionCodecName.ZSTD) {
+        return decompress(from, src, off, len, size);
+      }
+      if (raw.length < size) {
+        raw = new byte[Math.max(size, Math.min(Integer.MAX_VALUE - 16, raw.length * 2))];
+      }
+      unzstd(src, off, len, raw, size);
+      return raw;
+    }
+
+    private void unzstd(byte[] src, int off, int len, byte[] out, int size) throws IOException {
+      int n;
+      try {
+        n = unzstd.decompressByteArray(out, 0, size, src, off, len);
+      } catch (RuntimeException e) {
+        throw new IOException(String.format(Locale.ROOT, "zstd page of %d bytes did not decompress: %s", len,
+            e.getMessage()), e);
+      }
+      if (n != size) {
+        throw new IOException(String.format(Locale.ROOT, "zstd page of %d bytes decompressed to %d bytes, not %d",
+            len, n, size));
+      }
+    }
+
     byte[] decompress(CompressionCodecName from, byte[] src, int off, int len, int size) throws IOException {
       if (from == CompressionCodecName.UNCOMPRESSED) {
         if (len != size) {
@@ -898,32 +946,26 @@ final class PageMerge implements AutoCloseable {
       }
       if (from == CompressionCodecName.ZSTD) {
         byte[] out = new byte[size];
-        int n;
-        try {
-          n = unzstd.decompressByteArray(out, 0, size, src, off, len);
-        } catch (RuntimeException e) {
-          throw new IOException(String.format(Locale.ROOT, "zstd page of %d bytes did not decompress: %s", len,
-              e.getMessage()), e);
-        }
-        if (n != size) {
-          throw new IOException(String.format(Locale.ROOT, "zstd page of %d bytes decompressed to %d bytes, not %d",
-              len, n, size));
-        }
+        unzstd(src, off, len, out, size);
         return out;
       }
       return factory().getDecompressor(from).decompress(BytesInput.from(src, off, len), size).toByteArray();
     }
 
-    BytesInput compress(byte[] raw, int len) throws IOException {
+    /** The compressed bytes in an array of their own (prepared pages wait in memory: no slack kept). */
+    BytesInput compress(byte[] src, int off, int len) throws IOException {
       if (codec == CompressionCodecName.UNCOMPRESSED) {
-        return BytesInput.from(Arrays.copyOf(raw, len));
+        return BytesInput.from(Arrays.copyOfRange(src, off, off + len));
       }
       if (zstd != null) {
-        byte[] out = new byte[(int) Zstd.compressBound(len)];
-        int n = zstd.compressByteArray(out, 0, out.length, raw, 0, len);
-        return BytesInput.from(out, 0, n);
+        int bound = (int) Zstd.compressBound(len);
+        if (compressed.length < bound) {
+          compressed = new byte[Math.max(bound, Math.min(Integer.MAX_VALUE - 16, compressed.length * 2))];
+        }
+        int n = zstd.compressByteArray(compressed, 0, compressed.length, src, off, len);
+        return BytesInput.from(Arrays.copyOf(compressed, n));
       }
-      return BytesInput.copy(factory().getCompressor(codec).compress(BytesInput.from(raw, 0, len)));
+      return BytesInput.copy(factory().getCompressor(codec).compress(BytesInput.from(src, off, len)));
     }
 
     private CompressionCodecFactory factory() {
@@ -948,7 +990,7 @@ final class PageMerge implements AutoCloseable {
   // Dictionaries.
 
   /** The plain-encoded entries of one dictionary page: entry i is {@code data[start[i], start[i + 1])}. */
-  private record Entries(byte[] data, int[] start) {
+  record Entries(byte[] data, int[] start) {
     static Entries of(PrimitiveType type, byte[] data, int count) {
       int[] start = new int[count + 1];
       int pos = 0;
@@ -975,78 +1017,157 @@ final class PageMerge implements AutoCloseable {
       return start.length - 1;
     }
 
-    void writeTo(int id, Buffer out) {
-      out.write(data, start[id], start[id + 1] - start[id]);
+    /** Appends the plain encoding of the values {@code ids[0, count)} (entries' bytes back to back). */
+    void writePlain(int[] ids, int count, Hybrid.Sink out) {
+      int n = count();
+      long total = 0;
+      for (int i = 0; i < count; i++) {
+        int id = ids[i];
+        if (id < 0 || id >= n) {
+          throw new IllegalStateException("dictionary id " + id + " of a dictionary of " + n + " entries");
+        }
+        total += start[id + 1] - start[id];
+      }
+      out.ensure(out.size + total);
+      byte[] to = out.data;
+      int at = out.size;
+      for (int i = 0; i < count; i++) {
+        int from = start[ids[i]];
+        int len = start[ids[i] + 1] - from;
+        System.arraycopy(data, from, to, at, len);
+        at += len;
+      }
+      out.size = at;
     }
   }
 
-  /** A merged dictionary: plain-encoded entries in one array, found by content. */
-  private static final class Dictionary {
+  /**
+   * A merged dictionary: plain-encoded entries back to back in one array, found by content through an
+   * open-addressing table of ids (linear probing, hashes kept per entry). Hashing happens once per input
+   * dictionary entry; values are then remapped through the {@code int[]} that {@link #add} returns.
+   */
+  static final class Dictionary {
+    private static final VarHandle LONG_LE =
+        MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     byte[] data = new byte[1 << 12];
     int size;
     int count;
-    private final Map<Key, Integer> ids = new HashMap<>();
+    /** Entry i is {@code data[starts[i], starts[i + 1])}. */
+    private int[] starts = new int[1025];
+    private int[] hashes = new int[1024];
+    /** Per slot: the entry's hash in the high half, id + 1 in the low half; 0 when free. One load per probe. */
+    private long[] slots = new long[2048];
 
-    /** The ids of {@code own}'s entries here, or {@code null} (nothing added) when they would not fit in bound. */
+    /**
+     * Set once an input did not fit: from then on only inputs whose entries are all here already join. Otherwise
+     * every later input of a high-cardinality column (ids, timestamps) would insert entries until the little room
+     * left runs out, then roll them back: thousands of wasted inserts per input.
+     */
+    private boolean full;
+
+    /**
+     * The ids of {@code own}'s entries here, or {@code null} (nothing added) when they would not fit in bound, or
+     * when an earlier input did not fit and one of {@code own}'s entries is new.
+     */
     int[] add(Entries own, int bound) {
+      if (full) {
+        bound = size;
+      }
       int[] map = new int[own.count()];
-      List<Integer> fresh = new ArrayList<>();
-      long freshBytes = 0;
+      int countBefore = count;
+      int sizeBefore = size;
+      byte[] src = own.data();
+      int[] at = own.start();
       for (int i = 0; i < map.length; i++) {
-        Key probe = new Key(own.data(), own.start()[i], own.start()[i + 1] - own.start()[i]);
-        Integer id = ids.get(probe);
-        if (id == null) {
-          map[i] = -1;
-          fresh.add(i);
-          freshBytes += probe.len;
-          if (size + freshBytes > bound) {
-            return null; // does not fit: no need to look at the rest
+        int from = at[i];
+        int len = at[i + 1] - from;
+        int h = hash(src, from, len);
+        int mask = slots.length - 1;
+        int slot = h & mask;
+        int id = -1;
+        for (long s; (s = slots[slot]) != 0; slot = (slot + 1) & mask) {
+          int cand = (int) s - 1;
+          if ((int) (s >>> 32) == h
+              && Arrays.equals(data, starts[cand], starts[cand + 1], src, from, from + len)) {
+            id = cand;
+            break;
           }
-        } else {
-          map[i] = id;
         }
-      }
-      if (size + freshBytes > bound) {
-        return null;
-      }
-      for (int i : fresh) {
-        int from = own.start()[i];
-        int len = own.start()[i + 1] - from;
-        Key probe = new Key(own.data(), from, len);
-        Integer id = ids.get(probe); // an entry may repeat within one input dictionary
-        if (id == null) {
-          if (size + len > data.length) {
-            data = Arrays.copyOf(data, Math.max(data.length * 2, size + len));
+        if (id < 0) {
+          if (size + (long) len > bound) {
+            rollback(countBefore, sizeBefore);
+            full = true;
+            return null;
           }
-          System.arraycopy(own.data(), from, data, size, len);
-          id = count++;
-          ids.put(new Key(data, size, len), id);
-          size += len;
+          id = append(src, from, len, h);
+          slots[slot] = slot(h, id);
+          if (count * 2L > slots.length) {
+            rehash(slots.length * 2);
+          }
         }
         map[i] = id;
       }
       return map;
     }
-  }
 
-  /**
-   * Bytes of an entry, compared by content. Keys in the map point into the merged dictionary's array, which is
-   * replaced when it grows; the old array stays reachable through them and keeps its content.
-   */
-  private static final class Key {
-    private static final VarHandle LONG_LE =
-        MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-    final byte[] a;
-    final int off;
-    final int len;
-    final int hash;
+    private int append(byte[] src, int from, int len, int h) {
+      if (size + len > data.length) {
+        data = Arrays.copyOf(data, Math.max(data.length * 2, size + len));
+      }
+      if (count == hashes.length) {
+        hashes = Arrays.copyOf(hashes, hashes.length * 2);
+        starts = Arrays.copyOf(starts, hashes.length + 1);
+      }
+      System.arraycopy(src, from, data, size, len);
+      int id = count++;
+      hashes[id] = h;
+      starts[id] = size;
+      size += len;
+      starts[count] = size;
+      return id;
+    }
 
-    Key(byte[] a, int off, int len) {
-      this.a = a;
-      this.off = off;
-      this.len = len;
-      // Not the 31-polynomial of Arrays.hashCode: over binary values (timestamps, ids) it collides a lot, and
-      // colliding keys that are not Comparable make HashMap's tree bins scan.
+    /**
+     * Forgets the entries from {@code keep} on, newest first. With linear probing and no deletions, an entry's probe
+     * only ever passed older entries' slots, so each newest entry is found by an ordinary probe and clearing it
+     * leaves every older one findable.
+     */
+    private void rollback(int keep, int keepSize) {
+      int mask = slots.length - 1;
+      for (int id = count - 1; id >= keep; id--) {
+        int slot = hashes[id] & mask;
+        while ((int) slots[slot] != id + 1) {
+          slot = (slot + 1) & mask;
+        }
+        slots[slot] = 0;
+      }
+      count = keep;
+      size = keepSize;
+      starts[count] = size;
+    }
+
+    private static long slot(int hash, int id) {
+      return (long) hash << 32 | (id + 1L);
+    }
+
+    private void rehash(int capacity) {
+      long[] fresh = new long[capacity];
+      int mask = capacity - 1;
+      for (int id = 0; id < count; id++) {
+        int slot = hashes[id] & mask;
+        while (fresh[slot] != 0) {
+          slot = (slot + 1) & mask;
+        }
+        fresh[slot] = slot(hashes[id], id);
+      }
+      slots = fresh;
+    }
+
+    /**
+     * Not the 31-polynomial of Arrays.hashCode: over binary values (timestamps, ids) it collides a lot. The low
+     * bits pick the slot, so the result is well mixed.
+     */
+    static int hash(byte[] a, int off, int len) {
       long h = 0x9E3779B97F4A7C15L ^ len;
       int i = off;
       int end = off + len;
@@ -1059,35 +1180,7 @@ final class PageMerge implements AutoCloseable {
       h ^= h >>> 33;
       h *= 0xFF51AFD7ED558CCDL;
       h ^= h >>> 33;
-      this.hash = (int) h;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Key k && k.len == len && Arrays.equals(a, off, off + len, k.a, k.off, k.off + len);
-    }
-
-    @Override
-    public int hashCode() {
-      return hash;
-    }
-  }
-
-  /** A growable byte array. */
-  private static final class Buffer {
-    byte[] data;
-    int size;
-
-    Buffer(int capacity) {
-      data = new byte[Math.max(16, capacity)];
-    }
-
-    void write(byte[] b, int off, int len) {
-      if (size + len > data.length) {
-        data = Arrays.copyOf(data, Math.max(data.length * 2, size + len));
-      }
-      System.arraycopy(b, off, data, size, len);
-      size += len;
+      return (int) h;
     }
   }
 
@@ -1108,11 +1201,52 @@ final class PageMerge implements AutoCloseable {
     private final byte[][] ranges;
     private final long[] base;
 
-    private Bytes(ObjectStore store, List<Source> sources, byte[][] ranges, long[] base) {
+    /**
+     * On-demand mode: chunks read by the scan and kept for the write pass (instead of reading them twice), as long
+     * as they fit {@link #room}; each is released once its column is written.
+     */
+    private final Map<Long, Slice> kept = new ConcurrentHashMap<>();
+    private final AtomicLong room;
+
+    private Bytes(ObjectStore store, List<Source> sources, byte[][] ranges, long[] base, long budget) {
       this.store = store;
       this.sources = sources;
       this.ranges = ranges;
       this.base = base;
+      this.room = new AtomicLong(budget);
+    }
+
+    private boolean onDemand(int k) {
+      return ranges[k] == null;
+    }
+
+    private static Long key(int k, ColumnChunkMetaData c) {
+      return (long) k << 40 | (c.getStartingPos() & ((1L << 40) - 1));
+    }
+
+    /** Keeps a chunk read on demand for its second use, when the budget has room for it. */
+    void keep(int k, ColumnChunkMetaData c, Slice s) {
+      if (!onDemand(k) || s.offset != 0 || s.length != s.array.length || kept.containsKey(key(k, c))) {
+        return;
+      }
+      if (room.addAndGet(-s.length) >= 0) {
+        kept.put(key(k, c), s);
+      } else {
+        room.addAndGet(s.length);
+      }
+    }
+
+    /** The kept bytes of a chunk, or {@code null}. */
+    Slice kept(int k, ColumnChunkMetaData c) {
+      return onDemand(k) ? kept.get(key(k, c)) : null;
+    }
+
+    /** Forgets a kept chunk: its column is written. */
+    void release(int k, ColumnChunkMetaData c) {
+      Slice s = onDemand(k) ? kept.remove(key(k, c)) : null;
+      if (s != null) {
+        room.addAndGet(s.length);
+      }
     }
 
     static Bytes read(ObjectStore store, List<Source> sources, int columns, long budget) throws IOException {
@@ -1154,11 +1288,12 @@ final class PageMerge implements AutoCloseable {
           ranges[k] = readRange(store, sources.get(k), from[k], (int) (to[k] - from[k]));
         }
       }
-      return new Bytes(store, sources, ranges, from);
+      return new Bytes(store, sources, ranges, from, total <= budget ? 0 : budget);
     }
 
     Slice chunk(int k, ColumnChunkMetaData c) throws IOException {
-      return slice(k, c.getStartingPos(), c.getTotalSize());
+      Slice s = kept(k, c);
+      return s != null ? s : slice(k, c.getStartingPos(), c.getTotalSize());
     }
 
     /** The bytes of an index, or {@code null} when the file has none. */
@@ -1166,7 +1301,7 @@ final class PageMerge implements AutoCloseable {
       return r == null ? null : slice(k, r.getOffset(), r.getLength());
     }
 
-    private Slice slice(int k, long offset, long length) throws IOException {
+    Slice slice(int k, long offset, long length) throws IOException {
       if (length > Integer.MAX_VALUE - 16 || offset < 0 || length < 0) {
         throw new IOException("range of " + length + " bytes at " + offset);
       }

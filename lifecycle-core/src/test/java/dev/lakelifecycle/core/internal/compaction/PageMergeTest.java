@@ -172,6 +172,30 @@ class PageMergeTest {
   }
 
   @Test
+  void inputsLargerThanTheBudgetAreReadChunkByChunkWithTheSameOutput() throws IOException {
+    List<DataFile> inputs = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      inputs.add(writeLogs(500, CompressionCodecName.ZSTD, ParquetProperties.WriterVersion.PARQUET_1_0, true));
+    }
+    inputs.add(writeLogs(400, CompressionCodecName.GZIP, ParquetProperties.WriterVersion.PARQUET_2_0, true));
+    long total = inputs.stream().mapToLong(DataFile::sizeBytes).sum();
+
+    // A third of the input bytes: chunks are read on demand, some kept from the scan for the write, some read
+    // again; the small dictionary bound also turns inputs to plain pages on that path.
+    StreamingRewriter.Result paged = new StreamingRewriter(fx().store, 8 << 10).rewrite("t", "g", inputs,
+        new StreamingRewriter.Settings(1L << 30, 128L << 20, 8L << 20, total / 3, true), this::newKey);
+    StreamingRewriter.Result whole = rewrite(new StreamingRewriter(fx().store, 8 << 10), inputs, true);
+    StreamingRewriter.Result decoded = rewrite(new StreamingRewriter(fx().store), inputs, false);
+
+    assertThat(paged.rowGroups().paged()).isEqualTo(1);
+    assertThat(rowsOf(paged)).isEqualTo(rowsOf(inputs));
+    assertThat(paged.outputs().get(0).info().size()).isEqualTo(whole.outputs().get(0).info().size());
+    assertThat(column(footer(paged.outputs().get(0)), "user_agent").getEncodings()).contains(Encoding.PLAIN);
+    assertSameStatisticsAsDecodePath(paged, decoded);
+    assertPageIndexesDescribeTheirPages(paged.outputs().get(0));
+  }
+
+  @Test
   void fallsBackToDecodingWhenInputsCarryNoStatistics() throws IOException {
     List<DataFile> inputs = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
