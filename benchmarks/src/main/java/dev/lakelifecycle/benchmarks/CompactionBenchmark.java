@@ -20,8 +20,6 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -170,7 +168,7 @@ public final class CompactionBenchmark {
       double m = median(e.getValue());
       String[] last = e.getValue().get(e.getValue().size() - 1);
       long outBytes = Long.parseLong(last[2]);
-      System.out.printf(Locale.ROOT, "%-17s %9.2f %8s %9.1f %10s %8.2f %10s %10s   peak heap %s MB (%s), runs %s%n",
+      System.out.printf(Locale.ROOT, "%-17s %9.2f %8s %9.1f %10s %8.2f %10s %10s   heap after GC <= %s MB (run with %s), runs %s%n",
           e.getKey(), m, last[5], outBytes / 1e6, last[3], (double) outBytes / inputBytes, ratio(m, duck),
           ratio(m, record),
           last[6], heaps.get(e.getKey()), runsOf(e.getValue()));
@@ -196,7 +194,7 @@ public final class CompactionBenchmark {
     return v.get(v.size() / 2);
   }
 
-  /** Runs one peer in a child JVM; returns {@code [peer, seconds, outBytes, rowGroups, rowsPerRowGroup, outputs, peakHeapMb]}. */
+  /** Runs one peer in a child JVM; returns {@code [peer, seconds, outBytes, rowGroups, rowsPerRowGroup, outputs, maxHeapAfterGcMb]}. */
   private static String[] runChild(String peer, String heap, Path dir, int rowGroupRows) throws Exception {
     List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), heap,
         "-cp", System.getProperty("java.class.path"), CompactionBenchmark.class.getName(), "child", peer,
@@ -327,6 +325,7 @@ public final class CompactionBenchmark {
     Path out = dir.resolve("out-" + peer);
     deleteTree(out);
     Files.createDirectories(out);
+    LiveHeap heap = LiveHeap.watch();
     long start = System.nanoTime();
     List<Path> outputs = switch (peer) {
       case "lake-lifecycle" -> lake(dir, inputs);
@@ -354,14 +353,8 @@ public final class CompactionBenchmark {
     if (!peer.equals("io-floor") && rows != (long) FILES * ROWS_PER_FILE) {
       throw new IllegalStateException(peer + " wrote " + rows + " rows, expected " + (long) FILES * ROWS_PER_FILE);
     }
-    long peak = 0;
-    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-      if (pool.getType() == MemoryType.HEAP) {
-        peak += pool.getPeakUsage().getUsed();
-      }
-    }
     System.out.printf(Locale.ROOT, "RESULT %s %.3f %d %d %d %d %d%n", peer, seconds, bytes, rowGroups,
-        rowGroups == 0 ? 0 : rows / rowGroups, outputs.size(), peak >> 20);
+        rowGroups == 0 ? 0 : rows / rowGroups, outputs.size(), heap.maxAfterGcBytes() >> 20);
   }
 
   private static List<Path> lake(Path dir, List<Path> inputs) throws IOException {

@@ -12,12 +12,9 @@ import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import com.sun.management.GarbageCollectionNotificationInfo;
-import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
-import java.lang.management.MemoryUsage;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -31,8 +28,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.management.NotificationEmitter;
-import javax.management.openmbean.CompositeData;
 
 /**
  * A whole orphan sweep at scale, side by side with the naive peer: 10,000,000 listed objects of which
@@ -155,7 +150,7 @@ public final class OrphanSweepBenchmark {
     for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
       pool.resetPeakUsage();
     }
-    AtomicLong liveAfterGc = watchLiveHeap();
+    LiveHeap liveAfterGc = LiveHeap.watch();
     com.sun.management.OperatingSystemMXBean os =
         (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     long cpuStarted = os.getProcessCpuTime();
@@ -189,27 +184,8 @@ public final class OrphanSweepBenchmark {
     }
     System.out.printf(Locale.ROOT,
         "RESULT seconds=%.3f cpuSeconds=%.3f peakHeapMB=%.1f liveAfterGcMB=%.1f orphans=%d deleted=%d deleteCalls=%d maxHeapMB=%d%n",
-        seconds, cpuSeconds, peak / 1048576.0, liveAfterGc.get() / 1048576.0, orphans, lake.deletedCount(), lake.deleteCalls(),
+        seconds, cpuSeconds, peak / 1048576.0, liveAfterGc.maxAfterGcBytes() / 1048576.0, orphans, lake.deletedCount(), lake.deleteCalls(),
         Runtime.getRuntime().maxMemory() >> 20);
-  }
-
-  /** The largest heap use right after any collection: live data plus what that collection left. */
-  private static AtomicLong watchLiveHeap() {
-    AtomicLong max = new AtomicLong();
-    for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
-      ((NotificationEmitter) gc).addNotificationListener((notification, handback) -> {
-        if (GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(notification.getType())) {
-          GarbageCollectionNotificationInfo info = GarbageCollectionNotificationInfo.from(
-              (CompositeData) notification.getUserData());
-          long used = 0;
-          for (MemoryUsage u : info.getGcInfo().getMemoryUsageAfterGc().values()) {
-            used += u.getUsed();
-          }
-          max.accumulateAndGet(used, Math::max);
-        }
-      }, null, null);
-    }
-    return max;
   }
 
   private static long sweep(SyntheticLake lake, boolean revalidate, boolean dryRun) {
