@@ -201,11 +201,14 @@ class SpoolCrashTest {
       // issue's 1 GB.
       long backlogTarget = Long.getLong("lifecycle.test.backlogMb", 200) << 20;
       LifecycleConfig.Staging config = new LifecycleConfig.Staging(Long.MAX_VALUE, 1L << 40, Duration.ofDays(1),
-          Map.of()).withDirectory(spool).withDurability(LifecycleConfig.Staging.Durability.GROUP, false);
+          Map.of()).withDirectory(spool).withDurability(LifecycleConfig.Staging.Durability.GROUP, false)
+          .withGuardrails(Math.max(512L << 20, 2 * backlogTarget), 0, 1_000_000,
+              LifecycleConfig.Staging.FullPolicy.REJECT, Duration.ZERO);
       DefaultStager writer = new DefaultStager(store, catalog, config, Clock.systemUTC(), null, "backlog");
       long rows = 0;
       long id = 0;
-      while (writer.spoolDirectory().toFile().exists() && diskBytes(spool) < backlogTarget) {
+      // The active segment is preallocated 4 MiB ahead of its records (cut back when abandoned): aim past that.
+      while (writer.spoolDirectory().toFile().exists() && diskBytes(spool) < backlogTarget + (8L << 20)) {
         for (int i = 0; i < 50; i++) {
           writer.append(TABLE, batch(id++, 1000, 300));
           rows += 1000;
