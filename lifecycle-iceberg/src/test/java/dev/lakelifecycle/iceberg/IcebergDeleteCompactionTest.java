@@ -144,6 +144,26 @@ class IcebergDeleteCompactionTest {
   }
 
   @Test
+  void groupWhoseRowsAreAllDeletedIsRemovedWithItsPositionDeletes() {
+    List<String> a = writeFiles(hourA, "a", 2, 3);
+    writeFiles(hourB, "b", 2);
+    positionDeletes(hourA, Map.of(a.get(0), List.of(0L, 1L, 2L), a.get(1), List.of(0L, 1L, 2L)));
+    assertThat(readMessages()).isEqualTo(expected).hasSize(2 * ROWS);
+
+    CompactionResult result;
+    try (Lifecycle lake = lifecycle(catalog)) {
+      result = lake.compactor().compact(EVENTS).minInputFiles(2).force(true).execute();
+    }
+
+    assertThat(result.filesRemoved()).isEqualTo(4);
+    assertThat(result.filesAdded()).isEqualTo(1);
+    assertThat(readMessages()).isEqualTo(expected);
+    assertThat(deleteFiles(FileContent.POSITION_DELETES)).isEmpty();
+    assertThat(catalog.loadTable(EVENTS).liveFiles()).hasSize(1)
+        .allSatisfy(f -> assertThat(f.location()).doesNotContain("/a0-", "/a1-"));
+  }
+
+  @Test
   void positionDeleteFileReferencingAFileLeftOutOfTheRewriteStays() {
     List<String> a = writeFiles(hourA, "a", 3);
     positionDeletes(hourA, Map.of(a.get(0), List.of(2L), a.get(2), List.of(4L)));

@@ -776,7 +776,9 @@ public final class DefaultCompactor implements Compactor {
             LOG.info("Group {} of {}: {} left in place: {}", w.group().id(), run.table, x.file().location(),
                 x.error());
           }
-          if (r.outputs().isEmpty()) {
+          // No outputs but merged inputs: every row was deleted (a catalog rewrite that applied row-level
+          // deletes), so the inputs are removed with nothing in their place.
+          if (r.outputs().isEmpty() && r.merged().isEmpty()) {
             String note = String.format(Locale.ROOT, "skipped: fewer than 2 of its %d inputs could be merged"
                 + " (%d quarantined, %d of another schema)", w.inputs().size(), r.quarantined().size(),
                 r.excluded().size());
