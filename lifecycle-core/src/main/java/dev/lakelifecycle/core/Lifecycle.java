@@ -22,6 +22,7 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -53,6 +54,12 @@ import org.slf4j.LoggerFactory;
  * flushes of the tables whose staging thresholds (rows, bytes, age) are reached, checked every
  * {@code schedule.flush_interval_ms}. A failing run is logged and retried at the next interval; it never stops the
  * schedule. {@link #close()} stops the schedule, flushes what is staged, and closes what the builder opened.
+ *
+ * <p><b>Several workers.</b> Any number of Lifecycles (threads or processes, each with its own writer id) may run
+ * the schedule against one catalog and one shared checkpoint store: each table's compaction and sweep take a
+ * lease on the table's checkpoint, renewed while they work, so one worker does a table at a time; a worker that
+ * finds a table leased skips it (it is picked up by a later pass). Each pass visits the tables in a fresh random
+ * order, so workers started together do not all contend for the same table first.
  */
 public final class Lifecycle implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Lifecycle.class);
@@ -65,13 +72,15 @@ public final class Lifecycle implements AutoCloseable {
   private final MeterRegistry registry;
   private final String writerId;
   private final DefaultStager stager;
-  private final Compactor compactor;
+  private final DefaultCompactor compactor;
   private final DefaultRetentionResolver retention;
   private final OrphanSweeper sweeper;
   private final List<AutoCloseable> owned;
   private final Object lock = new Object();
   private ScheduledExecutorService scheduler;
   private boolean closed;
+  /** Set first by {@link #close()}: scheduled passes take no further table, so the schedule drains quickly. */
+  private volatile boolean stopping;
 
   private Lifecycle(Builder b, ObjectStore store, TableCatalog catalog, CheckpointStore checkpoints,
       List<AutoCloseable> owned) {
@@ -185,11 +194,25 @@ public final class Lifecycle implements AutoCloseable {
           perTable.accept(null);
           return;
         }
-        for (TableId table : catalog.listTables()) {
+        // A fresh random order per pass and per worker: N workers started together spread over the tables
+        // instead of all taking the lease race on the first one; a table another worker holds is skipped
+        // (ALREADY_RUNNING) and comes round again in a later pass.
+        List<TableId> tables = new ArrayList<>(catalog.listTables());
+        Collections.shuffle(tables);
+        for (TableId table : tables) {
+          if (stopping || Thread.currentThread().isInterrupted()) {
+            LOG.info("Scheduled {} pass stopped before {}: the Lifecycle is closing", name, table);
+            return;
+          }
           try {
             perTable.accept(table);
           } catch (RuntimeException e) {
-            LOG.warn("Scheduled {} of {} failed; it runs again at the next interval: {}", name, table, e.toString(), e);
+            if (stopping) {
+              LOG.info("Scheduled {} of {} stopped because the Lifecycle is closing: {}", name, table, e.toString());
+            } else {
+              LOG.warn("Scheduled {} of {} failed; it runs again at the next interval: {}", name, table,
+                  e.toString(), e);
+            }
           }
         }
       } catch (RuntimeException e) {
@@ -199,8 +222,13 @@ public final class Lifecycle implements AutoCloseable {
   }
 
   /**
-   * Stops the schedule (waiting up to 30 s for a running pass), flushes everything staged, and closes the
-   * store, catalog and checkpoint store if the builder created them. Idempotent; never throws.
+   * Stops the schedule, flushes everything staged, and closes the store, catalog and checkpoint store if the
+   * builder created them. Idempotent; never throws.
+   *
+   * <p>A running pass takes no further table; a compaction under way stops after the chunk it is in (committed
+   * and checkpointed, its checkpoint left {@code PENDING} for any worker to resume) and releases its lease. After
+   * 30 s the scheduler's threads are interrupted; interrupted runs still release their leases before the
+   * checkpoint store is closed (waiting up to 10 s more), so no lease of this worker outlives it.
    */
   @Override
   public void close() {
@@ -209,11 +237,17 @@ public final class Lifecycle implements AutoCloseable {
         return;
       }
       closed = true;
+      stopping = true;
+      compactor.stopRuns();
       if (scheduler != null) {
         scheduler.shutdown();
         try {
           if (!scheduler.awaitTermination(30, TimeUnit.SECONDS)) {
             scheduler.shutdownNow();
+            if (!scheduler.awaitTermination(10, TimeUnit.SECONDS)) {
+              LOG.warn("A scheduled run of {} did not stop within 40 s of close(); its lease lapses after its"
+                  + " duration", writerId);
+            }
           }
         } catch (InterruptedException e) {
           scheduler.shutdownNow();

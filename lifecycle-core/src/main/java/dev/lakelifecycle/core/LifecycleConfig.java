@@ -414,11 +414,16 @@ public final class LifecycleConfig {
    * @param spillDirectory {@code sweep.spill_dir}: local directory for the sorted runs of large valid sets and
    *     candidate lists (deleted when a sweep ends); {@code null} (default) means {@code java.io.tmpdir}. Never
    *     put it inside a table's location.
+   * @param leaseDuration {@code sweep.lease_duration_secs}: how long a deleting sweep's lease on its table's
+   *     checkpoint lasts without renewal (renewed after a third of it while the sweep runs); a crashed worker's
+   *     sweep is resumed by another once it lapses; default 5 min
    */
   public record Sweep(Duration gracePeriod, Duration minGracePeriod, int batchSize, boolean dryRun, Duration interval,
-      boolean revalidate, PrefixMismatchMode prefixMismatchMode, Path spillDirectory) {
+      boolean revalidate, PrefixMismatchMode prefixMismatchMode, Path spillDirectory, Duration leaseDuration) {
+    /** The default of {@code sweep.lease_duration_secs}. */
+    public static final Duration DEFAULT_LEASE_DURATION = Duration.ofMinutes(5);
     public static final Sweep DEFAULTS = new Sweep(Duration.ofHours(24), Duration.ofHours(1), 1000, false,
-        Duration.ofHours(24), true, PrefixMismatchMode.FAIL, null);
+        Duration.ofHours(24), true, PrefixMismatchMode.FAIL, null, DEFAULT_LEASE_DURATION);
 
     public Sweep {
       nonNegative("sweep.min_grace_period_hours", minGracePeriod);
@@ -433,11 +438,25 @@ public final class LifecycleConfig {
       if (prefixMismatchMode == null) {
         throw invalid("sweep.prefix_mismatch_mode", null, "fail, ignore or treat_as_equal");
       }
+      positive("sweep.lease_duration_secs", leaseDuration);
+    }
+
+    /** The first eight settings; the lease duration takes its default (5 min). */
+    public Sweep(Duration gracePeriod, Duration minGracePeriod, int batchSize, boolean dryRun, Duration interval,
+        boolean revalidate, PrefixMismatchMode prefixMismatchMode, Path spillDirectory) {
+      this(gracePeriod, minGracePeriod, batchSize, dryRun, interval, revalidate, prefixMismatchMode, spillDirectory,
+          DEFAULT_LEASE_DURATION);
     }
 
     /** The first five settings; the rest take their defaults (revalidate, fail on prefix mismatch, temp dir). */
     public Sweep(Duration gracePeriod, Duration minGracePeriod, int batchSize, boolean dryRun, Duration interval) {
       this(gracePeriod, minGracePeriod, batchSize, dryRun, interval, true, PrefixMismatchMode.FAIL, null);
+    }
+
+    /** A copy with another lease duration ({@code sweep.lease_duration_secs}). */
+    public Sweep withLeaseDuration(Duration lease) {
+      return new Sweep(gracePeriod, minGracePeriod, batchSize, dryRun, interval, revalidate, prefixMismatchMode,
+          spillDirectory, lease);
     }
   }
 

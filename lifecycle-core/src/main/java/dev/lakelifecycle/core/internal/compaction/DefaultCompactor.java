@@ -23,6 +23,7 @@ import dev.lakelifecycle.api.compaction.Compactor;
 import dev.lakelifecycle.api.compaction.QuarantinedFile;
 import dev.lakelifecycle.api.storage.ObjectStore;
 import dev.lakelifecycle.core.LifecycleConfig;
+import dev.lakelifecycle.core.internal.LeaseKeeper;
 import dev.lakelifecycle.core.internal.TableLayout;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -57,8 +58,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Checkpoint.</b> Id {@code compaction/<tenant>/<dataset>/<table>}; layout in {@link PlanState}. A run
  * takes the checkpoint's lease ({@code compaction.lease_duration_secs}, default 5 minutes, renewed by every
- * checkpoint write, including one per output file), so replicas never compact one table at once; a run that finds
- * the lease held by another owner does nothing and returns {@link CompactionResult.Outcome#ALREADY_RUNNING}. An
+ * checkpoint write, including one per output file, and by a timer whenever a third of it passes without one, so a
+ * step longer than the lease keeps it; see {@link LeaseKeeper}), so replicas never compact one table at once; a
+ * run that finds the lease held by another owner does nothing and returns
+ * {@link CompactionResult.Outcome#ALREADY_RUNNING}. A run that loses its lease (a process paused past it while
+ * another worker took over) stops at its next step with a {@link CheckpointConflictException}, before committing
+ * the chunk at hand, and deletes that chunk's outputs; the holder resumes from the checkpoint. An
  * expired lease lets the next run resume (the ParqueDB runbook's stuck-window reset). A {@code PENDING} plan is
  * resumed at its cursor with its stored settings; otherwise a fresh plan is made and stored. Completed checkpoints
  * are kept for {@code compaction.checkpoint_ttl_hours} (24 h) and then removed by {@link #cleanup(TableId)}.
@@ -122,6 +127,8 @@ public final class DefaultCompactor implements Compactor {
   private final StreamingRewriter rewriter;
   private final SortingRewriter sorter;
   private volatile StepHook hook = StepHook.NONE;
+  /** Set by {@link #stopRuns()}: runs stop at their next chunk boundary and no new run starts. */
+  private volatile boolean stopping;
   /** Footer schemas by location: data files are immutable, so repeated plans need not reread them. */
   private final Cache<String, CompactionPlanner.FileSchema> schemas =
       Caffeine.newBuilder().maximumSize(50_000).build();
@@ -155,6 +162,20 @@ public final class DefaultCompactor implements Compactor {
     this.backoff = Objects.requireNonNull(backoff, "backoff");
     this.rewriter = new StreamingRewriter(store);
     this.sorter = new SortingRewriter(store);
+  }
+
+  /**
+   * Makes every run of this instance stop after the chunk it is in (committed and checkpointed; the checkpoint
+   * stays {@code PENDING}, and any worker resumes it) and release its lease; later runs do nothing. Called by
+   * {@code Lifecycle.close()}; irreversible.
+   */
+  public void stopRuns() {
+    stopping = true;
+  }
+
+  /** Whether {@link #stopRuns()} was called (tests). */
+  boolean stopRequested() {
+    return stopping;
   }
 
   /** Installs a hook called at each step of each chunk (crash tests). */
@@ -554,7 +575,10 @@ public final class DefaultCompactor implements Compactor {
     String dataPrefix;
     final Tags tags;
     final CompactionListener listener;
+    /** The checkpoint as last written; {@link #lease} owns the latest copy (renewals bump its version). */
     Checkpoint cp;
+    /** Renews the lease while the run works and serialises the run's writes with the renewals. */
+    LeaseKeeper lease;
     boolean resumed;
     int groups;
     int filesRemoved;
@@ -579,10 +603,15 @@ public final class DefaultCompactor implements Compactor {
           chunks, outcome, quarantined, filesDeferred, bytesDeferred);
     }
 
-    /** Writes the checkpoint under the lease; the state is copied, so later changes do not alias it. */
+    /**
+     * Writes the checkpoint under the lease; the state is copied, so later changes do not alias it.
+     *
+     * @throws CheckpointConflictException if the lease was lost (now or found by a renewal)
+     */
     void write(Checkpoint.Status status, int cursor, PlanState state) {
-      cp = checkpoints.writeUnderLease(cp.withStatus(status).withCursor(cursor).withMetadata(state.metadata())
-          .withStats(state.stats()), lease(), clock.instant());
+      Map<String, Object> metadata = state.metadata();
+      Map<String, Object> stats = state.stats();
+      cp = lease.update(c -> c.withStatus(status).withCursor(cursor).withMetadata(metadata).withStats(stats));
     }
   }
 
@@ -593,6 +622,10 @@ public final class DefaultCompactor implements Compactor {
   private CompactionResult run(TableId table, CompactionPlanner.Settings settings, CompactionListener listener) {
     long started = System.nanoTime();
     Tags tags = tags(table);
+    if (stopping) {
+      throw new IllegalStateException(String.format(Locale.ROOT,
+          "Cannot compact %s: the Lifecycle of %s is closed (build a new one to compact)", table, writerId));
+    }
     if (!running.add(table)) {
       LOG.info("Compaction of {} is already running in this instance ({}); this run does nothing", table, writerId);
       return empty(table, CompactionResult.Outcome.ALREADY_RUNNING);
@@ -607,6 +640,7 @@ public final class DefaultCompactor implements Compactor {
       }
       registry.counter("lifecycle.compaction.runs", tags).increment();
       Run run = new Run(table, leased.get(), listener);
+      run.lease = LeaseKeeper.start(checkpoints, leased.get(), lease(), clock, "Compaction of " + table);
       try {
         CompactionResult result = execute(run, settings);
         LOG.info("Compacted {}: {}", table, result);
@@ -615,15 +649,30 @@ public final class DefaultCompactor implements Compactor {
         registry.counter("lifecycle.compaction.failures", tags).increment();
         throw e;
       } finally {
-        try {
-          checkpoints.releaseLease(id, writerId);
-        } catch (RuntimeException e) {
-          LOG.warn("Could not release the compaction lease on {} (it lapses after {})", id, lease(), e);
-        }
+        run.lease.close();
+        release(id);
       }
     } finally {
       running.remove(table);
       registry.timer("lifecycle.compaction.duration", tags).record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /**
+   * Gives the lease up. A run stopped by an interrupt (a closing scheduler) still releases it: the interrupt flag
+   * is cleared for the store call (interruptible I/O would otherwise fail it and leave the lease held until it
+   * lapses) and set again after.
+   */
+  private void release(String id) {
+    boolean interrupted = Thread.interrupted();
+    try {
+      checkpoints.releaseLease(id, writerId);
+    } catch (RuntimeException e) {
+      LOG.warn("Could not release the compaction lease on {} (it lapses after {})", id, lease(), e);
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
@@ -668,6 +717,12 @@ public final class DefaultCompactor implements Compactor {
           base);
     }
     while (run.cp.cursor() < state.groups.size()) {
+      if (stopping) {
+        throw new LifecycleException(String.format(Locale.ROOT,
+            "Compaction of %s stopped at group %d of %d of plan %s: its Lifecycle is closing (the checkpoint stays"
+                + " pending and the lease is released; the next run on any worker resumes there)", run.table,
+            run.cp.cursor(), state.groups.size(), state.planId));
+      }
       runChunk(run, t, state, state.chunkAt(run.cp.cursor()));
     }
     state.lastError = null;
@@ -798,10 +853,18 @@ public final class DefaultCompactor implements Compactor {
         // way) and the commit is recognised or redone on resume.
         quarantine(run.table, quarantinedNow);
         run.quarantined.addAll(quarantinedNow);
+        // Only a run that still holds the lease commits, with at least two thirds of it left (renewed now if due):
+        // a run whose lease was lost during a long step stops here, so the new holder never sees this chunk twice.
+        run.lease.check();
         failure = merged.isEmpty() ? null : commit(run, t, state, chunk, attempt, merged, removed, added);
       } catch (UnknownCommitOutcome e) {
         // The outputs may be committed: keep them (the checkpoint names them) and let the next run decide.
         throw e.original;
+      } catch (CheckpointConflictException lostLease) {
+        // The lease is gone (or another writer moved the quarantine): nothing was committed, and the new holder
+        // redoes this chunk with outputs of its own, so these are removed (the sweeper catches what remains).
+        rewriter.deleteQuietly(keys);
+        throw lostLease;
       } catch (RuntimeException e) {
         failure = e;
       }

@@ -62,7 +62,7 @@ public final class ConfigLoader {
     KEYS.put("retention", List.of("grace_period_hours", "snapshots_to_keep", "max_snapshot_age_hours",
         "min_retention_hours", "dry_run", "interval_secs", "display_timezone"));
     KEYS.put("sweep", List.of("grace_period_hours", "min_grace_period_hours", "batch_size", "dry_run",
-        "interval_hours", "revalidate", "prefix_mismatch_mode", "spill_dir"));
+        "interval_hours", "revalidate", "prefix_mismatch_mode", "spill_dir", "lease_duration_secs"));
     KEYS.put("schedule", List.of("jitter_secs", "flush_interval_ms"));
   }
 
@@ -404,8 +404,9 @@ public final class ConfigLoader {
     boolean revalidate = bool(s, "sweep.revalidate", sd.revalidate());
     PrefixMismatchMode mismatchMode = prefixMismatchMode(s, "sweep.prefix_mismatch_mode", sd.prefixMismatchMode());
     Path spillDir = directory(s, "sweep.spill_dir", sd.spillDirectory());
+    Duration sweepLease = duration(s, "sweep.lease_duration_secs", ChronoUnit.SECONDS, sd.leaseDuration());
     LifecycleConfig.Sweep sweep = attributed(byRecordKey, () -> new LifecycleConfig.Sweep(sweepGrace, minGrace,
-        batchSize, sweepDryRun, sweepInterval, revalidate, mismatchMode, spillDir));
+        batchSize, sweepDryRun, sweepInterval, revalidate, mismatchMode, spillDir, sweepLease));
 
     LifecycleConfig.Schedule sc = LifecycleConfig.Schedule.DEFAULTS;
     Duration jitter = duration(s, "schedule.jitter_secs", ChronoUnit.SECONDS, sc.jitter());

@@ -17,6 +17,7 @@ import dev.lakelifecycle.api.sweep.SweepAction;
 import dev.lakelifecycle.api.sweep.SweepListener;
 import dev.lakelifecycle.api.sweep.SweepResult;
 import dev.lakelifecycle.core.LifecycleConfig;
+import dev.lakelifecycle.core.internal.LeaseKeeper;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -104,10 +105,12 @@ import org.slf4j.LoggerFactory;
  * on the checkpoint. Dry runs neither read nor write it.
  *
  * <p><b>One deleting sweep per table.</b> A deleting run first takes the lease on that checkpoint
- * ({@link CheckpointStore#tryAcquireLease}, {@link #LEASE_DURATION}, owner {@code sweeper-<uuid>#<run>}: each
+ * ({@link CheckpointStore#tryAcquireLease}, {@code sweep.lease_duration_secs}, default 5 min, owner
+ * {@code sweeper-<uuid>#<run>}: each
  * run its own, so two threads of one instance exclude each other too). If another sweep holds it, the run does
  * nothing and returns {@link SweepResult.Status#ALREADY_RUNNING}. The lease is renewed with every progress
- * write (between delete batches) and, during a long valid set or listing, whenever a third of it has passed;
+ * write (between delete batches) and, whenever a third of it has passed without one (a long valid set, listing
+ * or delete call), by a timer ({@link LeaseKeeper});
  * it is released at the end, failed runs included. A crashed run's lease lapses, and the next run takes it and
  * resumes from the checkpoint. A run that loses its lease (paused past its expiry while another took over)
  * stops with {@link CheckpointConflictException}.
@@ -142,8 +145,8 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
   static final int MAX_BATCH_SIZE = 1000;
   /** Bytes of UTF-8 keys a valid set gathers in memory before it spills a sorted run. */
   static final int DEFAULT_RUN_BYTES = 32 << 20;
-  /** How long a deleting sweep's lease on its checkpoint lasts unless renewed; renewed at a third of it. */
-  static final Duration LEASE_DURATION = Duration.ofMinutes(5);
+  /** The default of how long a deleting sweep's lease lasts unless renewed ({@code sweep.lease_duration_secs}). */
+  static final Duration LEASE_DURATION = LifecycleConfig.Sweep.DEFAULT_LEASE_DURATION;
   /** Keys listed or references read between two looks at whether the lease is due for renewal. */
   private static final int RENEW_CHECK_MASK = (1 << 16) - 1;
   /** A path segment that is never swept: where an {@code ObjectStoreCheckpointStore} keeps checkpoints. */
@@ -309,7 +312,8 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
     private long prefixMismatches;
     /** The lease owner of a deleting run, null for a dry run (which takes no lease). */
     private final String owner;
-    private Instant renewedAt;
+    /** Renews a deleting run's lease and serialises its progress writes with the renewals; null for a dry run. */
+    private LeaseKeeper lease;
 
     Run(TableId table, Duration gracePeriod, boolean dryRun, int batchSize, boolean revalidate,
         PrefixMismatchMode mismatchMode, SweepListener listener) {
@@ -329,7 +333,8 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
 
     SweepResult execute() {
       if (owner != null) {
-        Optional<Checkpoint> leased = checkpoints.tryAcquireLease(checkpointId, owner, LEASE_DURATION, clock.instant());
+        Optional<Checkpoint> leased = checkpoints.tryAcquireLease(checkpointId, owner, config.leaseDuration(),
+            clock.instant());
         if (leased.isEmpty()) {
           Optional<Checkpoint> held = checkpoints.get(checkpointId);
           LOG.info("Sweep of {} skipped: another sweep holds the lease on checkpoint {} ({} until {}); it resumes "
@@ -339,7 +344,7 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
               SweepResult.Revalidation.NOT_NEEDED, SweepResult.Status.ALREADY_RUNNING);
         }
         progress = leased.get();
-        renewedAt = clock.instant();
+        lease = LeaseKeeper.start(checkpoints, progress, config.leaseDuration(), clock, "Sweep of " + table);
       }
       long started = System.nanoTime();
       meters.runs.increment();
@@ -348,10 +353,19 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
       } finally {
         meters.duration.record(Duration.ofNanos(System.nanoTime() - started));
         if (owner != null) {
+          lease.close();
+          // Released even when an interrupt (a closing scheduler) stopped the run: interruptible I/O would fail
+          // the store call and leave the lease held until it lapses.
+          boolean interrupted = Thread.interrupted();
           try {
             checkpoints.releaseLease(checkpointId, owner);
           } catch (RuntimeException e) {
-            LOG.warn("Could not release the sweep lease on {} (it lapses after {})", checkpointId, LEASE_DURATION, e);
+            LOG.warn("Could not release the sweep lease on {} (it lapses after {})", checkpointId,
+                config.leaseDuration(), e);
+          } finally {
+            if (interrupted) {
+              Thread.currentThread().interrupt();
+            }
           }
         }
       }
@@ -363,27 +377,30 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
      * @throws CheckpointConflictException if the lease was lost (it lapsed and another sweep took it)
      */
     private void renewLeaseIfDue() {
-      if (owner == null) {
+      if (lease == null) {
         return;
       }
-      Instant at = clock.instant();
-      if (Duration.between(renewedAt, at).compareTo(LEASE_DURATION.dividedBy(3)) >= 0) {
-        progress = writeUnderLease(progress, at);
+      try {
+        lease.check();
+      } catch (CheckpointConflictException e) {
+        throw lostLease(e);
       }
     }
 
-    private Checkpoint writeUnderLease(Checkpoint next, Instant at) {
+    private Checkpoint writeUnderLease(java.util.function.UnaryOperator<Checkpoint> change) {
       try {
-        Checkpoint written = checkpoints.writeUnderLease(next, LEASE_DURATION, at);
-        renewedAt = at;
-        return written;
+        return lease.update(change);
       } catch (CheckpointConflictException e) {
-        throw new CheckpointConflictException(String.format(Locale.ROOT,
-            "Sweep of %s stopped: it lost the lease on checkpoint %s (it lapsed after %s without renewal and another "
-                + "sweep took it over: %s). Every file deleted so far was an orphan; the holder of the lease goes on "
-                + "from the checkpoint (nothing to do; if this repeats, look for long pauses of this process)",
-            table, checkpointId, LEASE_DURATION, e.getMessage()), e);
+        throw lostLease(e);
       }
+    }
+
+    private CheckpointConflictException lostLease(CheckpointConflictException e) {
+      return new CheckpointConflictException(String.format(Locale.ROOT,
+          "Sweep of %s stopped: it lost the lease on checkpoint %s (it lapsed after %s without renewal and another "
+              + "sweep took it over: %s). Every file deleted so far was an orphan; the holder of the lease goes on "
+              + "from the checkpoint (nothing to do; if this repeats, look for long pauses of this process)",
+          table, checkpointId, config.leaseDuration(), e.getMessage()), e);
     }
 
     private SweepResult phases() {
@@ -922,6 +939,8 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
         greatest = k;
       }
       o.batch.clear();
+      // A run whose lease was lost (a renewal found it taken) deletes no more: the holder goes on from the checkpoint.
+      renewLeaseIfDue();
       DeleteResult result = store.delete(new ArrayList<>(requested.keySet()));
       long deleted = 0;
       long bytes = 0;
@@ -970,8 +989,9 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
     /** Records progress under this run's lease, renewing it. */
     private void saveProgress(Checkpoint.Status status, Outcome o) {
       Map<String, Object> stats = Map.of("filesDeleted", o.deleted, "bytesFreed", o.bytes, "failures", o.failures);
-      progress = writeUnderLease(progress.withStatus(status).withCursor(o.batchesDone).withMetadata(Map.copyOf(o.meta))
-          .withStats(stats), clock.instant());
+      Map<String, Object> meta = Map.copyOf(o.meta);
+      progress = writeUnderLease(c -> c.withStatus(status).withCursor(o.batchesDone).withMetadata(meta)
+          .withStats(stats));
     }
   }
 
