@@ -56,7 +56,8 @@ import org.slf4j.LoggerFactory;
  * Timestore runbook's chunked, resumable compaction). A table with a {@link SortOrder} is rewritten by
  * {@link SortingRewriter} instead (a k-way merge by the sort key; outputs recorded with the order's id).
  *
- * <p><b>Checkpoint.</b> Id {@code compaction/<tenant>/<dataset>/<table>}; layout in {@link PlanState}. A run
+ * <p><b>Checkpoint.</b> Id {@code compaction/<tenant>/<dataset>/<table>}, with the pending plan's inputs stored
+ * once in {@code compaction-plan/<tenant>/<dataset>/<table>}; layout in {@link PlanState}. A run
  * takes the checkpoint's lease ({@code compaction.lease_duration_secs}, default 5 minutes, renewed by every
  * checkpoint write, including one per output file, and by a timer whenever a third of it passes without one, so a
  * step longer than the lease keeps it; see {@link LeaseKeeper}), so replicas never compact one table at once; a
@@ -104,6 +105,8 @@ public final class DefaultCompactor implements Compactor {
   static final String SUMMARY_WRITER = "compaction.writer-id";
   /** Checkpoint id prefix of the quarantine, followed by the table path. */
   static final String QUARANTINE_PREFIX = "compaction-quarantine/";
+  /** Checkpoint id prefix of a pending plan's inputs, followed by the table path. */
+  static final String PLAN_PREFIX = "compaction-plan/";
 
   /** The steps of a chunk at which tests make the process die. */
   enum Step { BEFORE_WRITE, AFTER_WRITE, AFTER_COMMIT, AFTER_CHECKPOINT }
@@ -194,6 +197,11 @@ public final class DefaultCompactor implements Compactor {
 
   static String checkpointId(TableId table) {
     return "compaction/" + table.path();
+  }
+
+  /** The plan checkpoint: the inputs of the pending plan's groups (see {@link PlanState}). */
+  static String planCheckpointId(TableId table) {
+    return PLAN_PREFIX + table.path();
   }
 
   static String quarantineId(TableId table) {
@@ -351,6 +359,7 @@ public final class DefaultCompactor implements Compactor {
     }
     boolean deleted = checkpoints.delete(cp.get().id(), cp.get().version());
     if (deleted) {
+      deletePlanInputs(table);
       LOG.info("Removed completed compaction checkpoint {} (older than the TTL of {})", cp.get().id(),
           config.checkpointTtl());
     }
@@ -679,13 +688,20 @@ public final class DefaultCompactor implements Compactor {
   private CompactionResult execute(Run run, CompactionPlanner.Settings settings) {
     CatalogTable t = catalog.loadTable(run.table);
     run.dataPrefix = TableLayout.dataPrefix(store, t);
-    PlanState state;
+    PlanState state = null;
     if (run.cp.status() == Checkpoint.Status.PENDING && PlanState.hasPlan(run.cp)) {
-      state = PlanState.from(run.cp);
-      run.resumed = true;
-      LOG.info("Resuming compaction plan {} of {} at group {} of {}", state.planId, run.table, run.cp.cursor(),
-          state.groups.size());
-    } else {
+      state = PlanState.from(run.cp, checkpoints.get(planCheckpointId(run.table))).orElse(null);
+      if (state == null) {
+        // Only a crash between storing a new plan's inputs and its progress leaves them apart: plan afresh.
+        LOG.warn("Compaction plan {} of {} cannot be resumed: its inputs are not in {}; planning afresh",
+            run.cp.metadata().get("planId"), run.table, planCheckpointId(run.table));
+      } else {
+        run.resumed = true;
+        LOG.info("Resuming compaction plan {} of {} at group {} of {}", state.planId, run.table, run.cp.cursor(),
+            state.groups.size());
+      }
+    }
+    if (state == null) {
       Map<String, QuarantinedFile> quarantine = readQuarantine(run.table);
       CompactionPlan plan = planOn(t, settings, quarantine);
       List<QuarantinedFile> unreadable = new ArrayList<>();
@@ -708,6 +724,9 @@ public final class DefaultCompactor implements Compactor {
       Long base = t.currentSnapshot().map(TableSnapshot::snapshotId).orElse(null);
       state = PlanState.fresh(plan, UUID.randomUUID().toString(), base, clock.instant(),
           settings.targetFileSizeBytes(), config.chunkPartitions(), PlanState.hasPlan(run.cp) ? run.cp : null);
+      if (!plan.isEmpty()) {
+        storePlanInputs(run.table, state);
+      }
       run.write(plan.isEmpty() ? Checkpoint.Status.COMPLETED : Checkpoint.Status.PENDING, 0, state);
       if (plan.isEmpty()) {
         return run.result(CompactionResult.Outcome.NOTHING_TO_DO);
@@ -727,7 +746,30 @@ public final class DefaultCompactor implements Compactor {
     }
     state.lastError = null;
     run.write(Checkpoint.Status.COMPLETED, state.groups.size(), state);
+    deletePlanInputs(run.table);
     return run.result(CompactionResult.Outcome.COMPLETED);
+  }
+
+  /**
+   * Stores a new plan's inputs in the plan checkpoint, before the leased checkpoint names the plan. Only the
+   * holder of the table's lease writes it, so a conflict means the lease was lost.
+   */
+  private void storePlanInputs(TableId table, PlanState state) {
+    String id = planCheckpointId(table);
+    Optional<Checkpoint> current = checkpoints.get(id);
+    Checkpoint base = current.orElse(Checkpoint.pending(id));
+    checkpoints.compareAndSet(base.withStatus(Checkpoint.Status.PENDING).withMetadata(state.planMetadata()),
+        base.version());
+  }
+
+  /** Removes the inputs of a finished plan; one left behind is replaced by the next plan or by cleanup. */
+  private void deletePlanInputs(TableId table) {
+    try {
+      checkpoints.get(planCheckpointId(table)).ifPresent(cp -> checkpoints.delete(cp.id(), cp.version()));
+    } catch (RuntimeException e) {
+      LOG.warn("Could not remove the finished plan's inputs {} (cleanup removes them later)",
+          planCheckpointId(table), e);
+    }
   }
 
   /** A commit that failed in a way that leaves its outcome unknown; carries the original failure. */
