@@ -725,6 +725,9 @@ public final class DefaultCompactor implements Compactor {
       state = PlanState.fresh(plan, UUID.randomUUID().toString(), base, clock.instant(),
           settings.targetFileSizeBytes(), config.chunkPartitions(), PlanState.hasPlan(run.cp) ? run.cp : null);
       if (!plan.isEmpty()) {
+        // The plan checkpoint is not leased itself: a run that lost the table's lease must not replace the
+        // holder's plan inputs, so the lease is confirmed (renewed if due) first.
+        run.lease.check();
         storePlanInputs(run.table, state);
       }
       run.write(plan.isEmpty() ? Checkpoint.Status.COMPLETED : Checkpoint.Status.PENDING, 0, state);
