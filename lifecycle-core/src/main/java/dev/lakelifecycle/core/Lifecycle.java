@@ -74,7 +74,7 @@ public final class Lifecycle implements AutoCloseable {
   private final DefaultStager stager;
   private final DefaultCompactor compactor;
   private final DefaultRetentionResolver retention;
-  private final OrphanSweeper sweeper;
+  private final DefaultOrphanSweeper sweeper;
   private final List<AutoCloseable> owned;
   private final Object lock = new Object();
   private ScheduledExecutorService scheduler;
@@ -226,7 +226,8 @@ public final class Lifecycle implements AutoCloseable {
    * builder created them. Idempotent; never throws.
    *
    * <p>A running pass takes no further table; a compaction under way stops after the chunk it is in (committed
-   * and checkpointed, its checkpoint left {@code PENDING} for any worker to resume) and releases its lease. After
+   * and checkpointed, its checkpoint left {@code PENDING} for any worker to resume) and a sweep after its current
+   * delete batch (or within a few thousand keys of its listing), each releasing its lease. After
    * 30 s the scheduler's threads are interrupted; interrupted runs still release their leases before the
    * checkpoint store is closed (waiting up to 10 s more), so no lease of this worker outlives it.
    */
@@ -239,6 +240,7 @@ public final class Lifecycle implements AutoCloseable {
       closed = true;
       stopping = true;
       compactor.stopRuns();
+      sweeper.stopRuns();
       if (scheduler != null) {
         scheduler.shutdown();
         try {

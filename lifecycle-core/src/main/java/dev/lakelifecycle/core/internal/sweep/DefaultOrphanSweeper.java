@@ -2,6 +2,7 @@ package dev.lakelifecycle.core.internal.sweep;
 
 import dev.lakelifecycle.api.CheckpointConflictException;
 import dev.lakelifecycle.api.IncompleteValidSetException;
+import dev.lakelifecycle.api.LifecycleException;
 import dev.lakelifecycle.api.StorageException;
 import dev.lakelifecycle.api.TableId;
 import dev.lakelifecycle.api.catalog.CatalogTable;
@@ -167,6 +168,8 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
   /** This instance's part of lease owner names; each run adds its own number, so two runs never share a lease. */
   private final String ownerPrefix = "sweeper-" + UUID.randomUUID();
   private final AtomicLong runNumbers = new AtomicLong();
+  /** Set by {@link #stopRuns()}: deleting runs stop at their next lease check and no new run starts. */
+  private volatile boolean stopping;
 
   public DefaultOrphanSweeper(ObjectStore store, TableCatalog catalog, CheckpointStore checkpoints,
       LifecycleConfig.Sweep config, Clock clock, MeterRegistry registry) {
@@ -191,6 +194,20 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
    * Starts configuring a sweep of {@code table}'s location; nothing happens until
    * {@link SweepAction#execute()}.
    */
+  /**
+   * Makes every deleting run of this instance stop at its next lease check (between delete batches, and every
+   * few thousand keys of a listing) and release its lease; its checkpoint keeps the progress, and the next run on
+   * any worker resumes there. Called by {@code Lifecycle.close()}; irreversible.
+   */
+  public void stopRuns() {
+    stopping = true;
+  }
+
+  /** Whether {@link #stopRuns()} was called (tests). */
+  boolean stopRequested() {
+    return stopping;
+  }
+
   @Override
   public SweepAction sweep(TableId table) {
     return new Action(Objects.requireNonNull(table, "table"));
@@ -333,6 +350,10 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
 
     SweepResult execute() {
       if (owner != null) {
+        if (stopping) {
+          throw new IllegalStateException(String.format(Locale.ROOT,
+              "Cannot sweep %s: its Lifecycle is closed (build a new one to sweep)", table));
+        }
         Optional<Checkpoint> leased = checkpoints.tryAcquireLease(checkpointId, owner, config.leaseDuration(),
             clock.instant());
         if (leased.isEmpty()) {
@@ -379,6 +400,11 @@ public final class DefaultOrphanSweeper implements OrphanSweeper {
     private void renewLeaseIfDue() {
       if (lease == null) {
         return;
+      }
+      if (stopping) {
+        throw new LifecycleException(String.format(Locale.ROOT,
+            "Sweep of %s stopped after %d delete batch(es): its Lifecycle is closing (the lease on %s is released and"
+                + " the next sweep on any worker resumes from it)", table, progress.cursor(), checkpointId));
       }
       try {
         lease.check();
