@@ -76,11 +76,6 @@ public final class LeaseKeeper implements AutoCloseable {
         Objects.requireNonNull(clock, "clock"), Objects.requireNonNull(what, "what"));
   }
 
-  /** The checkpoint as last written (by the run or a renewal). */
-  public synchronized Checkpoint current() {
-    return current;
-  }
-
   /**
    * Writes {@code change(current)} under the lease, extending it.
    *
@@ -113,11 +108,6 @@ public final class LeaseKeeper implements AutoCloseable {
     }
   }
 
-  /** Whether a renewal found the lease lost. */
-  public synchronized boolean lost() {
-    return lost != null;
-  }
-
   /** Stops renewing (before the lease is released or the run ends); idempotent. */
   @Override
   public void close() {
@@ -139,10 +129,10 @@ public final class LeaseKeeper implements AutoCloseable {
 
   private CheckpointConflictException lostError() {
     return new CheckpointConflictException(String.format(Locale.ROOT,
-        "%s stopped: it lost the lease on checkpoint %s (held by %s; it lapsed after %s without renewal, e.g."
-            + " during a long process pause, and another worker took it over: %s). Nothing more is committed by"
-            + " this run; the lease holder resumes from the checkpoint", what, current.id(), current.leaseOwner(),
-        ttl, lost.getMessage()), lost);
+        "%s stopped: %s lost the lease on checkpoint %s (it lapsed after %s without renewal, e.g. during a long"
+            + " process pause, and another worker took it over: %s). Nothing more is committed by this run; the"
+            + " lease holder resumes from the checkpoint", what, current.leaseOwner(), current.id(), ttl,
+        lost.getMessage()), lost);
   }
 
   private void renewQuietly() {

@@ -44,7 +44,7 @@ class MultiWorkerCompactionTest {
   private static final int WORKERS = 4;
   private static final int TABLES = 40;
   private static final List<String> DAYS = List.of("day=2026-01-10", "day=2026-01-11", "day=2026-01-12");
-  private static final int FILES_PER_DAY = 3;
+  private static final int FILES_PER_DAY = 2;
   private static final int ROWS_PER_FILE = 12;
   private static final Duration DEADLINE = Duration.ofSeconds(120);
 
