@@ -59,9 +59,10 @@ import org.slf4j.LoggerFactory;
  * <p><b>Checkpoint.</b> Id {@code compaction/<tenant>/<dataset>/<table>}, with the pending plan's inputs stored
  * once in {@code compaction-plan/<tenant>/<dataset>/<table>}; layout in {@link PlanState}. A run
  * takes the checkpoint's lease ({@code compaction.lease_duration_secs}, default 5 minutes, renewed by every
- * checkpoint write, including one per output file, and by a timer whenever a third of it passes without one, so a
- * step longer than the lease keeps it; see {@link LeaseKeeper}), so replicas never compact one table at once; a
- * run that finds the lease held by another owner does nothing and returns
+ * checkpoint write: about two per chunk, one recording the chunk's output keys before they are written and one
+ * moving the cursor, plus one before an output file once half the lease is spent; and by a timer whenever a third
+ * of it passes without a write, so a step longer than the lease keeps it, see {@link LeaseKeeper}), so replicas
+ * never compact one table at once; a run that finds the lease held by another owner does nothing and returns
  * {@link CompactionResult.Outcome#ALREADY_RUNNING}. A run that loses its lease (a process paused past it while
  * another worker took over) stops at its next step with a {@link CheckpointConflictException}, before committing
  * the chunk at hand, and deletes that chunk's outputs; the holder resumes from the checkpoint. An
@@ -837,6 +838,15 @@ public final class DefaultCompactor implements Compactor {
       int attempt = state.attempts.merge(chunk.id(), 1, Integer::sum);
       state.outputLocations = new ArrayList<>();
       state.outputChunkId = chunk.id();
+      // Each group's first output key is recorded in this one write (a group rarely needs a second output):
+      // one checkpoint write per chunk rather than one per output file keeps checkpointing under 2 % of a
+      // chunk's time even on a remote database.
+      Map<String, String> firstKeys = new HashMap<>();
+      for (Work w : work) {
+        String key = outputKey(run, w.group().partition());
+        firstKeys.put(w.group().id(), key);
+        state.outputLocations.add(store.location(key));
+      }
       run.write(Checkpoint.Status.PENDING, run.cp.cursor(), state);
       hook.at(Step.BEFORE_WRITE, chunk.id());
 
@@ -853,14 +863,19 @@ public final class DefaultCompactor implements Compactor {
         SortOrder order = t.sortOrder();
         for (Work w : work) {
           String partition = w.group().partition();
+          String[] reserved = {firstKeys.get(w.group().id())};
           java.util.function.Supplier<String> nextKey = () -> {
-            String key = run.dataPrefix + partition + "/" + writerId + "-c-" + UUID.randomUUID()
-                + ".parquet";
+            String key = reserved[0];
+            reserved[0] = null;
+            if (key == null) {
+              // Recorded before the output is written, so the orphan sweeper keeps it.
+              key = outputKey(run, partition);
+              state.outputLocations.add(store.location(key));
+              run.write(Checkpoint.Status.PENDING, run.cp.cursor(), state);
+            } else if (leaseHalfSpent(run)) {
+              run.write(Checkpoint.Status.PENDING, run.cp.cursor(), state);
+            }
             keys.add(key);
-            // Recorded (and the lease renewed) before the output is written, so the orphan sweeper keeps it and
-            // a long chunk is not taken over by another replica.
-            state.outputLocations.add(store.location(key));
-            run.write(Checkpoint.Status.PENDING, run.cp.cursor(), state);
             return key;
           };
           // Inputs with the catalog's row-level deletes are rewritten by the catalog, which applies them
@@ -1009,14 +1024,25 @@ public final class DefaultCompactor implements Compactor {
     }
   }
 
+  /** A new, unique output key in {@code partition} of the run's table. */
+  private String outputKey(Run run, String partition) {
+    return run.dataPrefix + partition + "/" + writerId + "-c-" + UUID.randomUUID() + ".parquet";
+  }
+
+  /** Whether less than half the lease is left: a write then renews it before a long step. */
+  private boolean leaseHalfSpent(Run run) {
+    Instant expires = run.cp.leaseExpiresAt();
+    return expires == null || Duration.between(clock.instant(), expires).compareTo(lease().dividedBy(2)) < 0;
+  }
+
   /**
    * Whether a chunk committed in an earlier run that stopped before checkpointing it: its commit is in the
-   * table's history, or the outputs recorded for it are live (outputs are uniquely named and only that
-   * commit adds them).
+   * table's history, or an output recorded for it is live (outputs are uniquely named and only that commit
+   * adds them; a recorded key may never have been written, when its group ended up with no output).
    */
   private boolean alreadyCommitted(CatalogTable t, PlanState state, PlanState.Chunk chunk, Map<String, DataFile> live) {
-    if (chunk.id().equals(state.outputChunkId) && !state.outputLocations.isEmpty()
-        && state.outputLocations.stream().allMatch(l -> live.containsKey(normalise(l)))) {
+    if (chunk.id().equals(state.outputChunkId)
+        && state.outputLocations.stream().anyMatch(l -> live.containsKey(normalise(l)))) {
       return true;
     }
     return state.attempts.getOrDefault(chunk.id(), 0) > 0 && commitVisible(t, state.planId, chunk.id(), null);

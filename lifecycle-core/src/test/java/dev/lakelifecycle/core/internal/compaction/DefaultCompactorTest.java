@@ -264,6 +264,30 @@ class DefaultCompactorTest {
     assertThat(status.chunksCompleted()).isEqualTo(3);
   }
 
+  @Test
+  void writesTheLeasedCheckpointAboutTwiceAChunkWhateverItsNumberOfOutputs() {
+    for (int day = 10; day <= 15; day++) {
+      appendEvents(T, "day=2026-01-" + day, 2, 10);
+    }
+    Map<String, Integer> before = fx.rows(T);
+    List<Checkpoint> writes = new ArrayList<>();
+    FaultyCheckpointStore counting = new FaultyCheckpointStore(fx.checkpoints, next -> {
+      if (next.id().equals("compaction/" + T.path())) {
+        writes.add(next);
+      }
+      return false;
+    });
+
+    CompactionResult result = fx.compactor(config(TARGET, 2, 3, 3), fx.catalog, counting).compact(T).execute();
+
+    assertThat(result.chunksCompleted()).isEqualTo(2);
+    assertThat(result.filesAdded()).isEqualTo(6);
+    // Lease, plan, two per chunk (output keys, then the cursor), completion, release: not one per output.
+    assertThat(writes).hasSize(1 + 1 + 2 * 2 + 1 + 1);
+    assertThat(writes.get(2).metadata().get("outputLocations")).asList().hasSize(3);
+    assertThat(fx.rows(T)).isEqualTo(before);
+  }
+
   /** Three chunks of one group; the run dies before the checkpoint write after chunk-0: pending at cursor 1. */
   private Map<String, Integer> crashAfterTheFirstChunk(LifecycleConfig.Compaction cfg) {
     for (int day = 10; day <= 12; day++) {
