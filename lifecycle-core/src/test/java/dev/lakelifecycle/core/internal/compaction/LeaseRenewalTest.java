@@ -10,7 +10,12 @@ import dev.lakelifecycle.api.TableSnapshot;
 import dev.lakelifecycle.api.checkpoint.Checkpoint;
 import dev.lakelifecycle.api.checkpoint.CheckpointStore;
 import dev.lakelifecycle.api.compaction.CompactionResult;
+import dev.lakelifecycle.api.storage.ObjectInfo;
+import dev.lakelifecycle.api.storage.ObjectStore;
+import dev.lakelifecycle.api.storage.WriteCondition;
 import dev.lakelifecycle.core.LifecycleConfig;
+import dev.lakelifecycle.core.catalog.ManifestCatalog;
+import dev.lakelifecycle.testkit.ForwardingObjectStore;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -18,14 +23,15 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Compaction leases on the real clock with a short duration: a step longer than the lease keeps it (renewed by the
- * timer), and a run whose renewals were held up until another worker took the table stops before committing.
+ * Compaction leases on the real clock with a short duration: a step longer than the lease (a slow merge, a slow
+ * catalog commit through a store that delays the write) keeps it, renewed by the timer; and a run whose renewals were held up until another worker took the table stops before committing.
  */
 class LeaseRenewalTest {
   private static final Duration LEASE = Duration.ofMillis(900);
@@ -89,6 +95,53 @@ class LeaseRenewalTest {
       Checkpoint cp = second.get(DefaultCompactor.checkpointId(table)).orElseThrow();
       assertThat(cp.leaseOwner()).as("released at the end").isNull();
       assertThat(cp.status()).isEqualTo(Checkpoint.Status.COMPLETED);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(SharedCheckpointStore.class)
+  void keepsTheLeaseThroughACatalogCommitLongerThanTheLease(SharedCheckpointStore kind) {
+    setUp();
+    AtomicBoolean slowNextCommit = new AtomicBoolean();
+    AtomicReference<CompactionResult> during = new AtomicReference<>();
+    try (CheckpointStore first = kind.open(dir, Clock.systemUTC());
+        CheckpointStore second = kind.open(dir, Clock.systemUTC())) {
+      DefaultCompactor w2 = worker("w2", second);
+      // w1's catalog writes through a store whose next table version (the chunk's commit) takes three leases.
+      ObjectStore slow = new ForwardingObjectStore(fx.store) {
+        @Override
+        public ObjectInfo put(String key, byte[] content, WriteCondition condition) {
+          if (key.contains("/_lifecycle/") && slowNextCommit.compareAndSet(true, false)) {
+            Instant start = Instant.now();
+            awaitUntil(() -> Instant.now().isAfter(start.plus(LEASE.multipliedBy(3))), Duration.ofSeconds(30));
+            during.set(w2.compact(table).execute());
+          }
+          return super.put(key, content, condition);
+        }
+      };
+      LifecycleConfig.Compaction config = CompactionFixture.config(1L << 30, 2, 1, 0)
+          .withLeaseAndTtl(LEASE, Duration.ofHours(24));
+      CompactionResult result;
+      try (ManifestCatalog slowCatalog = new ManifestCatalog(slow, Clock.systemUTC())) {
+        DefaultCompactor w1 = new DefaultCompactor(fx.store, slowCatalog, first, config, Clock.systemUTC(), null,
+            "w1", ChunkBackoff.NONE);
+        w1.stepHook((step, chunk) -> {
+          if (step == DefaultCompactor.Step.AFTER_WRITE && chunk.equals("chunk-0")) {
+            slowNextCommit.set(true);
+          }
+        });
+
+        result = w1.compact(table).execute();
+      }
+
+      assertThat(during.get()).as("the slow commit happened").isNotNull();
+      assertThat(during.get().outcome()).as("the other worker during the slow commit")
+          .isEqualTo(CompactionResult.Outcome.ALREADY_RUNNING);
+      assertThat(result.outcome()).isEqualTo(CompactionResult.Outcome.COMPLETED);
+      assertThat(fx.replaces(table)).extracting(s -> s.summary().get(DefaultCompactor.SUMMARY_CHUNK))
+          .containsExactly("chunk-0", "chunk-1");
+      assertThat(fx.rows(table)).isEqualTo(before);
+      assertThat(second.get(DefaultCompactor.checkpointId(table)).orElseThrow().leaseOwner()).isNull();
     }
   }
 
