@@ -36,7 +36,8 @@ public final class LeaseKeeper implements AutoCloseable {
 
   /**
    * Shared by every run of the JVM: renewals are short store writes, two threads keep one slow store call from
-   * delaying every other run's renewal. Daemon threads, so an embedding application can always exit.
+   * delaying every other run's renewal. Daemon threads that end after a minute idle, so an embedding application
+   * can always exit.
    */
   private static final ScheduledThreadPoolExecutor TIMER = timer();
 
@@ -163,6 +164,9 @@ public final class LeaseKeeper implements AutoCloseable {
       return t;
     });
     ex.setRemoveOnCancelPolicy(true);
+    // Idle threads end, so a library with no run under way holds no thread (and no class loader) alive.
+    ex.setKeepAliveTime(60, TimeUnit.SECONDS);
+    ex.allowCoreThreadTimeOut(true);
     return ex;
   }
 }
