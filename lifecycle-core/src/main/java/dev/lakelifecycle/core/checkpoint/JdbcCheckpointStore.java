@@ -697,7 +697,9 @@ public final class JdbcCheckpointStore implements CheckpointStore {
         if (!transientError || System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(sleep) > deadline) {
           throw failure(operation, id, e, transientError, n, System.nanoTime() - start);
         }
-        attempt.ambiguous |= attempt.sent;
+        // A write sent on a connection that then broke may or may not have landed; one the database rolled back
+        // (BUSY, deadlock, serialization failure) did not.
+        attempt.ambiguous |= attempt.sent && !dialect.isRolledBack(e);
         LOG.warn("Checkpoint store: {} {} failed transiently (attempt {}, SQLState {}: {}); retrying in {} ms",
             operation, id == null ? "" : id, n, e.getSQLState(), e.getMessage(), sleep);
         try {

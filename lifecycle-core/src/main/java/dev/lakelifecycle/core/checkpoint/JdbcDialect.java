@@ -178,6 +178,30 @@ enum JdbcDialect {
     return false;
   }
 
+  /**
+   * Whether {@code e} says the statement was rolled back, so a write sent before it surely did not land: a
+   * serialization failure, a deadlock, a lock timeout, SQLite BUSY/LOCKED. A lost connection says nothing
+   * about the write's fate.
+   */
+  boolean isRolledBack(SQLException e) {
+    for (SQLException s : chain(e)) {
+      String state = s.getSQLState();
+      if ("40001".equals(state) || "40P01".equals(state) || "HYT00".equals(state) || "90131".equals(state)) {
+        return true;
+      }
+      if (this == SQLITE) {
+        int code = s.getErrorCode() & 0xFF;
+        if (code == SQLITE_BUSY || code == SQLITE_LOCKED) {
+          return true;
+        }
+      }
+      if (this == H2 && s.getErrorCode() == 50200) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** {@code e}, its next exceptions and its SQLException causes, at most 16. */
   private static List<SQLException> chain(SQLException e) {
     java.util.ArrayList<SQLException> out = new java.util.ArrayList<>();
