@@ -225,7 +225,7 @@ public final class CompactionBenchmark {
     return dir.resolve("store").resolve(TABLE.path()).resolve("data").resolve(PARTITION);
   }
 
-  private static List<Path> generate(Path dir) throws IOException {
+  static List<Path> generate(Path dir) throws IOException {
     Path in = inputDir(dir);
     Files.createDirectories(in);
     // Data of an older generator (random ids on every row, twice the bytes) is not comparable: regenerate.

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -21,7 +22,7 @@ import java.util.TreeSet;
  *   <li>{@code planId} — random id of the plan, also in each chunk's commit summary</li>
  *   <li>{@code baseSnapshotId}* — the snapshot the plan was made on; retention pins it while the plan is pending</li>
  *   <li>{@code plannedAt}, {@code targetFileSizeBytes}, {@code chunkPartitions}</li>
- *   <li>{@code groups} — {@code [{id, partition, inputs: [{location, sizeBytes, recordCount}]}]}</li>
+ *   <li>{@code groups} — {@code [{id, partition}]}; their inputs are in the plan checkpoint (below)</li>
  *   <li>{@code chunks} — {@code [{id, groupIds, partitions}]}: the chunk partition ids</li>
  *   <li>{@code completedGroupIds}, {@code skippedGroups} ({@code {groupId: why}}), {@code attempts}
  *       ({@code {chunkId: attempts}})</li>
@@ -31,6 +32,13 @@ import java.util.TreeSet;
  * Stats keys: {@code bytes}, {@code bytesAfter}, {@code rows}, {@code partitions}, {@code groups},
  * {@code chunksCompleted}, {@code chunkHistory} (last {@value #HISTORY_LIMIT} samples of
  * {@code {chunkId, bytes, attempts, durationMs, completedAt}}) and {@code lastError}.
+ *
+ * <p>The groups' inputs ({@link #planMetadata()}: {@code planId} and {@code inputs: {groupId: [{location,
+ * sizeBytes, recordCount}]}}) are stored once per plan in a checkpoint of their own (id {@code
+ * compaction-plan/<table path>}) rather than in the leased checkpoint, which is rewritten at every chunk and every
+ * output file: a plan of 2,000 inputs is about 300 KB of JSON, and carrying it in each of those writes made
+ * checkpointing a fifth of the compaction's time on the object-store checkpoint store. A checkpoint written
+ * before that split, with the inputs inline in {@code groups}, is still read.
  */
 final class PlanState {
   static final String OUTPUT_LOCATIONS = "outputLocations";
@@ -124,13 +132,41 @@ final class PlanState {
     return hasPlan(cp) ? ((List<?>) cp.metadata().get("groups")).size() : 0;
   }
 
-  /** Reads the state back from a checkpoint that {@link #hasPlan(Checkpoint) has a plan}. */
+  /**
+   * Reads the state back from a checkpoint that {@link #hasPlan(Checkpoint) has a plan}, without the groups'
+   * inputs unless they are inline (a checkpoint of an older version): enough for status and progress.
+   */
   static PlanState from(Checkpoint cp) {
+    return from(cp, Map.of());
+  }
+
+  /**
+   * Reads the state back with the groups' inputs from {@code plan}, the plan checkpoint.
+   *
+   * @return empty if {@code plan} is missing or belongs to another plan and the inputs are not inline: the
+   *     plan cannot be resumed
+   */
+  static Optional<PlanState> from(Checkpoint cp, Optional<Checkpoint> plan) {
+    boolean inline = maps(cp.metadata().get("groups")).stream().allMatch(g -> g.get("inputs") != null);
+    if (inline) {
+      return Optional.of(from(cp));
+    }
+    if (plan.isEmpty() || !cp.metadata().get("planId").equals(plan.get().metadata().get("planId"))
+        || !(plan.get().metadata().get("inputs") instanceof Map<?, ?> inputs)) {
+      return Optional.empty();
+    }
+    Map<String, Object> byGroup = new LinkedHashMap<>();
+    inputs.forEach((k, v) -> byGroup.put(String.valueOf(k), v));
+    return Optional.of(from(cp, byGroup));
+  }
+
+  private static PlanState from(Checkpoint cp, Map<String, Object> inputsByGroup) {
     Map<String, Object> m = cp.metadata();
     List<StoredGroup> groups = new ArrayList<>();
     for (Map<String, Object> g : maps(m.get("groups"))) {
       List<Input> inputs = new ArrayList<>();
-      for (Map<String, Object> in : maps(g.get("inputs"))) {
+      Object stored = g.get("inputs") != null ? g.get("inputs") : inputsByGroup.get((String) g.get("id"));
+      for (Map<String, Object> in : maps(stored)) {
         inputs.add(new Input((String) in.get("location"), num(in.get("sizeBytes")), num(in.get("recordCount"))));
       }
       groups.add(new StoredGroup((String) g.get("id"), (String) g.get("partition"), List.copyOf(inputs)));
@@ -202,18 +238,9 @@ final class PlanState {
     m.put("chunkPartitions", chunkPartitions);
     List<Object> gs = new ArrayList<>();
     for (StoredGroup g : groups) {
-      List<Object> inputs = new ArrayList<>();
-      for (Input in : g.inputs()) {
-        Map<String, Object> im = new LinkedHashMap<>();
-        im.put("location", in.location());
-        im.put("sizeBytes", in.sizeBytes());
-        im.put("recordCount", in.recordCount());
-        inputs.add(im);
-      }
       Map<String, Object> gm = new LinkedHashMap<>();
       gm.put("id", g.id());
       gm.put("partition", g.partition());
-      gm.put("inputs", inputs);
       gs.add(gm);
     }
     m.put("groups", gs);
@@ -233,6 +260,27 @@ final class PlanState {
     m.put("attempts", new LinkedHashMap<>(attempts));
     m.put(OUTPUT_LOCATIONS, new ArrayList<>(outputLocations));
     m.put("outputChunkId", outputChunkId);
+    return m;
+  }
+
+  /** The plan checkpoint's metadata: {@code planId} and the inputs of every group, by group id. */
+  Map<String, Object> planMetadata() {
+    Map<String, Object> byGroup = new LinkedHashMap<>();
+    for (StoredGroup g : groups) {
+      List<Object> inputs = new ArrayList<>();
+      for (Input in : g.inputs()) {
+        Map<String, Object> im = new LinkedHashMap<>();
+        im.put("location", in.location());
+        im.put("sizeBytes", in.sizeBytes());
+        im.put("recordCount", in.recordCount());
+        inputs.add(im);
+      }
+      byGroup.put(g.id(), inputs);
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("kind", "compaction-plan");
+    m.put("planId", planId);
+    m.put("inputs", byGroup);
     return m;
   }
 

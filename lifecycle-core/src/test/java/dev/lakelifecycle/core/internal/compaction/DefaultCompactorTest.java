@@ -265,6 +265,109 @@ class DefaultCompactorTest {
   }
 
   @Test
+  void writesTheLeasedCheckpointAboutTwiceAChunkWhateverItsNumberOfOutputs() {
+    for (int day = 10; day <= 15; day++) {
+      appendEvents(T, "day=2026-01-" + day, 2, 10);
+    }
+    Map<String, Integer> before = fx.rows(T);
+    List<Checkpoint> writes = new ArrayList<>();
+    FaultyCheckpointStore counting = new FaultyCheckpointStore(fx.checkpoints, next -> {
+      if (next.id().equals("compaction/" + T.path())) {
+        writes.add(next);
+      }
+      return false;
+    });
+
+    CompactionResult result = fx.compactor(config(TARGET, 2, 3, 3), fx.catalog, counting).compact(T).execute();
+
+    assertThat(result.chunksCompleted()).isEqualTo(2);
+    assertThat(result.filesAdded()).isEqualTo(6);
+    // Lease, plan, two per chunk (output keys, then the cursor), completion, release: not one per output.
+    assertThat(writes).hasSize(1 + 1 + 2 * 2 + 1 + 1);
+    assertThat(writes.get(2).metadata().get("outputLocations")).asList().hasSize(3);
+    assertThat(fx.rows(T)).isEqualTo(before);
+  }
+
+  /** Three chunks of one group; the run dies before the checkpoint write after chunk-0: pending at cursor 1. */
+  private Map<String, Integer> crashAfterTheFirstChunk(LifecycleConfig.Compaction cfg) {
+    for (int day = 10; day <= 12; day++) {
+      appendEvents(T, "day=2026-01-" + day, 2, 10);
+    }
+    Map<String, Integer> before = fx.rows(T);
+    FaultyCheckpointStore crashing = new FaultyCheckpointStore(fx.checkpoints,
+        next -> next.status() == Checkpoint.Status.PENDING && next.cursor() == 1);
+    assertThatThrownBy(() -> fx.compactor(cfg, fx.catalog, crashing).compact(T).execute())
+        .isInstanceOf(FaultyCheckpointStore.SimulatedCrash.class);
+    return before;
+  }
+
+  @Test
+  void keepsThePlansInputsOutOfTheCheckpointWrittenAtEveryStepAndRemovesThemWhenThePlanIsDone() {
+    LifecycleConfig.Compaction cfg = config(TARGET, 2, 1, 3);
+    Map<String, Integer> before = crashAfterTheFirstChunk(cfg);
+
+    Checkpoint progress = checkpoint(T);
+    Checkpoint plan = fx.checkpoints.get("compaction-plan/" + T.path()).orElseThrow();
+    assertThat(progress.status()).isEqualTo(Checkpoint.Status.PENDING);
+    assertThat((List<?>) progress.metadata().get("groups")).hasSize(3).allSatisfy(g ->
+        assertThat(new ArrayList<Object>(((Map<?, ?>) g).keySet())).containsExactly("id", "partition"));
+    assertThat(plan.metadata().get("planId")).isEqualTo(progress.metadata().get("planId"));
+    Map<?, ?> inputs = (Map<?, ?>) plan.metadata().get("inputs");
+    assertThat(new ArrayList<Object>(inputs.keySet())).containsExactly("cg-0", "cg-1", "cg-2");
+    assertThat(inputs.values()).allSatisfy(groupInputs -> assertThat((List<?>) groupInputs).hasSize(2));
+
+    CompactionResult resumed = fx.compactor(cfg).compact(T).execute();
+
+    assertThat(resumed.resumed()).isTrue();
+    assertThat(fx.rows(T)).isEqualTo(before);
+    assertThat(fx.checkpoints.get("compaction-plan/" + T.path())).isEmpty();
+  }
+
+  @Test
+  void resumesACheckpointWrittenWithTheInputsInlineByAnEarlierVersion() {
+    LifecycleConfig.Compaction cfg = config(TARGET, 2, 1, 3);
+    Map<String, Integer> before = crashAfterTheFirstChunk(cfg);
+    Checkpoint progress = checkpoint(T);
+    Checkpoint plan = fx.checkpoints.get("compaction-plan/" + T.path()).orElseThrow();
+    Map<?, ?> inputs = (Map<?, ?>) plan.metadata().get("inputs");
+    List<Object> inline = new ArrayList<>();
+    for (Object g : (List<?>) progress.metadata().get("groups")) {
+      Map<String, Object> group = new java.util.LinkedHashMap<>();
+      ((Map<?, ?>) g).forEach((k, v) -> group.put((String) k, v));
+      group.put("inputs", inputs.get(group.get("id")));
+      inline.add(group);
+    }
+    Map<String, Object> metadata = new java.util.LinkedHashMap<>(progress.metadata());
+    metadata.put("groups", inline);
+    fx.checkpoints.compareAndSet(progress.withMetadata(metadata), progress.version());
+    assertThat(fx.checkpoints.delete(plan.id(), plan.version())).isTrue();
+
+    CompactionResult resumed = fx.compactor(cfg).compact(T).execute();
+
+    assertThat(resumed.resumed()).isTrue();
+    assertThat(resumed.groupsCompacted()).isEqualTo(2);
+    assertThat(fx.replaces(T)).extracting(s -> s.summary().get("compaction.chunk"))
+        .containsExactly("chunk-0", "chunk-1", "chunk-2");
+    assertThat(fx.rows(T)).isEqualTo(before);
+  }
+
+  @Test
+  void plansAfreshWhenThePendingPlansInputsAreGone() {
+    LifecycleConfig.Compaction cfg = config(TARGET, 2, 1, 3);
+    Map<String, Integer> before = crashAfterTheFirstChunk(cfg);
+    Checkpoint plan = fx.checkpoints.get("compaction-plan/" + T.path()).orElseThrow();
+    assertThat(fx.checkpoints.delete(plan.id(), plan.version())).isTrue();
+
+    CompactionResult second = fx.compactor(cfg).compact(T).execute();
+
+    assertThat(second.resumed()).isFalse();
+    assertThat(second.outcome()).isEqualTo(CompactionResult.Outcome.COMPLETED);
+    assertThat(fx.rows(T)).isEqualTo(before);
+    assertThat(fx.catalog.loadTable(T).liveFiles()).hasSize(3);
+    assertThat(fx.replaces(T)).hasSize(3);
+  }
+
+  @Test
   void resumesFromACheckpointKeptAsJsonInTheObjectStore() {
     for (int day = 10; day <= 12; day++) {
       appendEvents(T, "day=2026-01-" + day, 2, 10);
