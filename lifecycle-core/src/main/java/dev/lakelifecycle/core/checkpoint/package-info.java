@@ -1,8 +1,11 @@
 /**
- * The embedded {@link dev.lakelifecycle.api.checkpoint.CheckpointStore}s: {@link
+ * The {@link dev.lakelifecycle.api.checkpoint.CheckpointStore}s: the embedded {@link
  * dev.lakelifecycle.core.checkpoint.InMemoryCheckpointStore} (tests, one process) and {@link
  * dev.lakelifecycle.core.checkpoint.ObjectStoreCheckpointStore} (JSON objects in the {@code ObjectStore}, the
- * {@code Lifecycle} default). Both pass {@code lifecycle-testkit}'s {@code CheckpointStoreContract}.
+ * {@code Lifecycle} default), and {@link dev.lakelifecycle.core.checkpoint.JdbcCheckpointStore} (the runbook's
+ * {@code compaction_checkpoints} table on PostgreSQL, SQLite or H2, through a host-supplied
+ * {@code DataSource}). All three pass {@code lifecycle-testkit}'s {@code CheckpointStoreContract}, follow the
+ * id rules and return the value model below.
  *
  * <h2>Ids and keys</h2>
  * A checkpoint id is a non-empty {@code /}-separated path whose segments are non-empty and not {@code .} or

@@ -18,8 +18,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * What both embedded stores promise beyond the contract: the shared JSON value model, id rules and argument
- * checks (see the package documentation).
+ * What the stores of this package promise beyond the contract: the shared JSON value model, id rules and
+ * argument checks (see the package documentation). Run by the embedded stores and by the JDBC store on each
+ * database.
  */
 abstract class EmbeddedCheckpointStoreTests extends CheckpointStoreContract {
   private static final String ID = "compaction/acme/prod/traces";

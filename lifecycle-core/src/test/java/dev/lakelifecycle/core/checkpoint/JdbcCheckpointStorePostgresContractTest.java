@@ -1,0 +1,8 @@
+package dev.lakelifecycle.core.checkpoint;
+
+class JdbcCheckpointStorePostgresContractTest extends JdbcCheckpointStoreContractTests {
+  @Override
+  JdbcTestDatabases database() {
+    return JdbcTestDatabases.POSTGRESQL;
+  }
+}
