@@ -38,8 +38,9 @@ class WorkerKillTest {
   @TempDir
   Path dir;
 
+  // PostgreSQL only: the object-store checkpoint store's crash-and-resume is CompactionCrashTest's.
   @ParameterizedTest(name = "{0}")
-  @EnumSource(SharedCheckpointStore.class)
+  @EnumSource(value = SharedCheckpointStore.class, names = "POSTGRESQL")
   void aKilledWorkersLeaseLapsesAndAnotherResumesAtItsCursorWithEveryRowOnce(SharedCheckpointStore kind)
       throws Exception {
     CompactionFixture fx = new CompactionFixture(dir);
