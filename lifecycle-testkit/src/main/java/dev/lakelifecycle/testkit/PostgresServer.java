@@ -43,7 +43,9 @@ import java.util.stream.Stream;
  * <p><b>Lifetime</b>: {@link #close()} stops the server ({@code pg_ctl stop -m fast}) and deletes the
  * directory. A JVM shutdown hook does the same for servers not closed, and a small watchdog shell process
  * does it if the JVM is killed ({@code SIGKILL}), so no server outlives the JVM that started it by more than
- * a couple of seconds. The server runs with {@code fsync=off}: it is for tests, not for data.
+ * a couple of seconds. By default the server runs with {@code fsync=off}, {@code synchronous_commit=off} and
+ * {@code full_page_writes=off}: it is for tests, not for data; {@link #startDurable()} keeps PostgreSQL's
+ * durable defaults, for benchmarks.
  */
 public final class PostgresServer implements AutoCloseable {
   private static final String USER = "postgres";
@@ -90,6 +92,21 @@ public final class PostgresServer implements AutoCloseable {
    *     set {@code LIFECYCLE_PG_BIN}) or the server does not start (the message holds the tail of its log)
    */
   public static PostgresServer start() {
+    return start(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
+  }
+
+  /**
+   * Starts a new server like {@link #start()}, but with PostgreSQL's durable defaults ({@code fsync},
+   * {@code synchronous_commit} and {@code full_page_writes} on): every commit waits for its WAL flush, as in
+   * production. For benchmarks.
+   *
+   * @throws IllegalStateException as {@link #start()}
+   */
+  public static PostgresServer startDurable() {
+    return start("");
+  }
+
+  private static PostgresServer start(String durability) {
     Path bin = findBinaries();
     boolean root = "root".equals(System.getProperty("user.name"));
     IllegalStateException last = null;
@@ -97,7 +114,7 @@ public final class PostgresServer implements AutoCloseable {
     // binds: try again on a new port then.
     for (int attempt = 0; attempt < 3; attempt++) {
       try {
-        return startOnce(bin, root, freePort());
+        return startOnce(bin, root, freePort(), durability);
       } catch (IllegalStateException e) {
         last = e;
       }
@@ -105,7 +122,7 @@ public final class PostgresServer implements AutoCloseable {
     throw last;
   }
 
-  private static PostgresServer startOnce(Path bin, boolean root, int port) {
+  private static PostgresServer startOnce(Path bin, boolean root, int port, String durability) {
     Path dir;
     try {
       dir = Files.createTempDirectory("lifecycle-pg-");
@@ -128,8 +145,7 @@ public final class PostgresServer implements AutoCloseable {
       run(root, dir, List.of(bin.resolve("initdb").toString(), "-D", data.toString(), "-U", USER, "-E", "UTF8",
           "--locale=C", "--auth=trust", "--no-sync"), "initdb");
       String options = String.format(Locale.ROOT,
-          "-k %s -h 127.0.0.1 -p %d -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-              + " -c max_connections=300 -c shared_buffers=32MB", dir, port);
+          "-k %s -h 127.0.0.1 -p %d%s -c max_connections=300 -c shared_buffers=32MB", dir, port, durability);
       run(root, dir, List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", log.toString(), "-w",
           "-t", String.valueOf(START_TIMEOUT_SECONDS), "-o", options, "start"), "pg_ctl start");
     } catch (IllegalStateException e) {
