@@ -60,8 +60,8 @@ import org.slf4j.LoggerFactory;
  * once in {@code compaction-plan/<tenant>/<dataset>/<table>}; layout in {@link PlanState}. A run
  * takes the checkpoint's lease ({@code compaction.lease_duration_secs}, default 5 minutes, renewed by every
  * checkpoint write: about two per chunk, one recording the chunk's output keys before they are written and one
- * moving the cursor, plus one before an output file once half the lease is spent; and by a timer whenever a third
- * of it passes without a write, so a step longer than the lease keeps it, see {@link LeaseKeeper}), so replicas
+ * moving the cursor; and by a timer whenever a third of it passes without a write, so a step longer than the
+ * lease keeps it, see {@link LeaseKeeper}), so replicas
  * never compact one table at once; a run that finds the lease held by another owner does nothing and returns
  * {@link CompactionResult.Outcome#ALREADY_RUNNING}. A run that loses its lease (a process paused past it while
  * another worker took over) stops at its next step with a {@link CheckpointConflictException}, before committing
@@ -872,8 +872,8 @@ public final class DefaultCompactor implements Compactor {
               key = outputKey(run, partition);
               state.outputLocations.add(store.location(key));
               run.write(Checkpoint.Status.PENDING, run.cp.cursor(), state);
-            } else if (leaseHalfSpent(run)) {
-              run.write(Checkpoint.Status.PENDING, run.cp.cursor(), state);
+            } else {
+              run.lease.check(); // stop at once if the lease was lost; renew it if a write is due
             }
             keys.add(key);
             return key;
@@ -1027,12 +1027,6 @@ public final class DefaultCompactor implements Compactor {
   /** A new, unique output key in {@code partition} of the run's table. */
   private String outputKey(Run run, String partition) {
     return run.dataPrefix + partition + "/" + writerId + "-c-" + UUID.randomUUID() + ".parquet";
-  }
-
-  /** Whether less than half the lease is left: a write then renews it before a long step. */
-  private boolean leaseHalfSpent(Run run) {
-    Instant expires = run.cp.leaseExpiresAt();
-    return expires == null || Duration.between(clock.instant(), expires).compareTo(lease().dividedBy(2)) < 0;
   }
 
   /**
