@@ -4,6 +4,7 @@ import dev.lakelifecycle.api.CheckpointConflictException;
 import dev.lakelifecycle.api.CheckpointStoreException;
 import dev.lakelifecycle.api.checkpoint.Checkpoint;
 import dev.lakelifecycle.api.checkpoint.CheckpointStore;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -129,6 +130,7 @@ public final class JdbcCheckpointStore implements CheckpointStore {
   private final DataSource dataSource;
   private final Clock clock;
   private final Duration retryBudget;
+  private final MeterRegistry registry;
   private final JdbcDialect dialect;
   private final String insert;
   private final String update;
@@ -162,6 +164,7 @@ public final class JdbcCheckpointStore implements CheckpointStore {
     this.dataSource = b.dataSource;
     this.clock = b.clock;
     this.retryBudget = b.retryBudget;
+    this.registry = b.registry;
     this.dialect = detect(b.dataSource);
     String json = dialect.jsonParameter;
     String values = "?, ?, ?, " + json + ", " + json + ", ?, ?, ?, ?, ?";
@@ -195,6 +198,7 @@ public final class JdbcCheckpointStore implements CheckpointStore {
     private final DataSource dataSource;
     private Clock clock;
     private Duration retryBudget;
+    private MeterRegistry registry;
 
     private Builder(DataSource dataSource) {
       this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -218,6 +222,21 @@ public final class JdbcCheckpointStore implements CheckpointStore {
         throw new IllegalArgumentException("retryBudget must not be negative, got " + budget);
       }
       this.retryBudget = budget;
+      return this;
+    }
+
+    /**
+     * Records the store's meters in {@code registry} (pass the {@code Lifecycle}'s): timer
+     * {@code lifecycle.checkpoint.operations} (tags {@code operation} = {@code read}, {@code list},
+     * {@code compare-and-set}, {@code delete}, {@code acquire-lease}, {@code write-under-lease},
+     * {@code release-lease}, {@code migrate}; {@code outcome} = {@code success} / {@code failure}; a conflict or a
+     * lease held by another owner is a successful answer), counter {@code lifecycle.checkpoint.retries} (tag
+     * {@code operation}: transient errors retried) and counter {@code lifecycle.checkpoint.writes.recovered}
+     * (writes whose acknowledgement was lost with the connection and that were found applied). Default: none.
+     */
+    public Builder meterRegistry(MeterRegistry registry) {
+      requireUnset(this.registry, "meterRegistry");
+      this.registry = Objects.requireNonNull(registry, "registry");
       return this;
     }
 
@@ -249,7 +268,7 @@ public final class JdbcCheckpointStore implements CheckpointStore {
   @Override
   public Optional<Checkpoint> get(String id) {
     CheckpointIds.validate(id);
-    return execute("read", id, (c, attempt) -> read(c, id).map(Row::checkpoint));
+    return execute("read", "read", id, (c, attempt) -> read(c, id).map(Row::checkpoint));
   }
 
   @Override
@@ -260,7 +279,7 @@ public final class JdbcCheckpointStore implements CheckpointStore {
     // LIKE (case-insensitive on SQLite, wildcards to escape) or a range (collation-dependent order).
     String sql = "SELECT " + COLUMNS + " FROM " + TABLE
         + (idPrefix.isEmpty() ? "" : " WHERE substr(manifest_id, 1, length(" + cast + ")) = " + cast);
-    List<Checkpoint> found = execute("list", idPrefix + "*", (c, attempt) -> {
+    List<Checkpoint> found = execute("list", "list", idPrefix + "*", (c, attempt) -> {
       List<Checkpoint> out = new ArrayList<>();
       try (PreparedStatement ps = c.prepareStatement(sql)) {
         if (!idPrefix.isEmpty()) {
@@ -302,7 +321,7 @@ public final class JdbcCheckpointStore implements CheckpointStore {
     }
     Checkpoint toStore = prepare(next, expectedVersion + 1, next.leaseOwner(), next.leaseExpiresAt());
     Encoded encoded = encode(toStore);
-    return execute("compare-and-set", id, (c, attempt) -> {
+    return execute("compare-and-set", "compare-and-set", id, (c, attempt) -> {
       Optional<Row> landed = resolve(c, id, encoded.token(), attempt);
       if (landed.isPresent()) {
         return landed.get().checkpoint();
@@ -334,7 +353,7 @@ public final class JdbcCheckpointStore implements CheckpointStore {
   @Override
   public boolean delete(String id, long expectedVersion) {
     CheckpointIds.validate(id);
-    return execute("delete", id, (c, attempt) -> {
+    return execute("delete", "delete", id, (c, attempt) -> {
       if (attempt.ambiguous()) {
         Optional<Row> current = read(c, id);
         if (current.isEmpty()) {
@@ -372,7 +391,7 @@ public final class JdbcCheckpointStore implements CheckpointStore {
     Instant lapsedBy = micros(now);
     Checkpoint fresh = prepare(Checkpoint.pending(id), 1, owner, expiresAt);
     Encoded encoded = encode(fresh);
-    return execute("acquire the lease on", id, (c, attempt) -> {
+    return execute("acquire-lease", "acquire the lease on", id, (c, attempt) -> {
       Optional<Row> landed = resolve(c, id, encoded.token(), attempt);
       if (landed.isPresent()) {
         return Optional.of(landed.get().checkpoint());
@@ -412,7 +431,7 @@ public final class JdbcCheckpointStore implements CheckpointStore {
     }
     Checkpoint toStore = prepare(next, next.version() + 1, next.leaseOwner(), micros(now.plus(ttl)));
     Encoded encoded = encode(toStore);
-    return execute("write under lease", id, (c, attempt) -> {
+    return execute("write-under-lease", "write under lease", id, (c, attempt) -> {
       Optional<Row> landed = resolve(c, id, encoded.token(), attempt);
       if (landed.isPresent()) {
         return landed.get().checkpoint();
@@ -448,7 +467,7 @@ public final class JdbcCheckpointStore implements CheckpointStore {
     Instant updatedAt = micros(clock.instant());
     String token = UUID.randomUUID().toString();
     // Naturally idempotent: once applied, lease_owner no longer matches, so a retry changes nothing.
-    execute("release the lease on", id, (c, attempt) -> {
+    execute("release-lease", "release the lease on", id, (c, attempt) -> {
       try (PreparedStatement ps = c.prepareStatement("UPDATE " + TABLE + " SET lease_owner = NULL,"
           + " lease_expires_at = NULL, version = version + 1, updated_at = ?, write_token = ?"
           + " WHERE manifest_id = ? AND lease_owner = ?")) {
@@ -571,6 +590,9 @@ public final class JdbcCheckpointStore implements CheckpointStore {
     Optional<Row> current = read(c, id).filter(r -> r.token().equals(token));
     if (current.isPresent()) {
       LOG.info("Write to checkpoint {} had landed before its connection failed; not applying it again", id);
+      if (registry != null) {
+        registry.counter("lifecycle.checkpoint.writes.recovered").increment();
+      }
     }
     return current;
   }
@@ -613,7 +635,7 @@ public final class JdbcCheckpointStore implements CheckpointStore {
   }
 
   private void migrate() {
-    execute("create or migrate the schema", null, (c, attempt) -> {
+    execute("migrate", "create or migrate the schema", null, (c, attempt) -> {
       for (int race = 0; ; race++) {
         try {
           migrateOnce(c);
@@ -682,8 +704,28 @@ public final class JdbcCheckpointStore implements CheckpointStore {
 
   // ---------------------------------------------------------------- retries
 
-  private <T> T execute(String operation, String id, Work<T> work) {
+  /**
+   * Runs {@code work} on a borrowed connection, retrying transient errors within the budget.
+   *
+   * @param tag the operation's {@code operation} tag on the meters
+   * @param operation the operation as the error messages say it, e.g. {@code acquire the lease on}
+   */
+  private <T> T execute(String tag, String operation, String id, Work<T> work) {
     long start = System.nanoTime();
+    String outcome = "failure";
+    try {
+      T result = execute(tag, operation, id, work, start);
+      outcome = "success";
+      return result;
+    } finally {
+      if (registry != null) {
+        registry.timer("lifecycle.checkpoint.operations", "operation", tag, "outcome", outcome)
+            .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+      }
+    }
+  }
+
+  private <T> T execute(String tag, String operation, String id, Work<T> work, long start) {
     long deadline = start + retryBudget.toNanos();
     long backoff = INITIAL_BACKOFF_MILLIS;
     Attempt attempt = new Attempt();
@@ -696,6 +738,9 @@ public final class JdbcCheckpointStore implements CheckpointStore {
         long sleep = ThreadLocalRandom.current().nextLong(backoff / 2, backoff + 1);
         if (!transientError || System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(sleep) > deadline) {
           throw failure(operation, id, e, transientError, n, System.nanoTime() - start);
+        }
+        if (registry != null) {
+          registry.counter("lifecycle.checkpoint.retries", "operation", tag).increment();
         }
         // A write sent on a connection that then broke may or may not have landed; one the database rolled back
         // (BUSY, deadlock, serialization failure) did not.

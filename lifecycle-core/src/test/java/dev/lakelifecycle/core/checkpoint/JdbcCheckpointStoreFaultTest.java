@@ -9,6 +9,7 @@ import dev.lakelifecycle.api.CheckpointStoreException;
 import dev.lakelifecycle.api.checkpoint.Checkpoint;
 import dev.lakelifecycle.testkit.MutableClock;
 import dev.lakelifecycle.testkit.PostgresServer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -37,6 +38,7 @@ class JdbcCheckpointStoreFaultTest {
   private String url;
   private FaultInjectingDataSource faults;
   private JdbcCheckpointStore store;
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
   @BeforeEach
   void openStore() {
@@ -48,7 +50,8 @@ class JdbcCheckpointStoreFaultTest {
     direct.setUser(pg.user());
     direct.setPassword(pg.password());
     faults = new FaultInjectingDataSource(direct);
-    store = JdbcCheckpointStore.builder(faults).clock(clock).retryBudget(Duration.ofSeconds(20)).build();
+    store = JdbcCheckpointStore.builder(faults).clock(clock).retryBudget(Duration.ofSeconds(20))
+        .meterRegistry(registry).build();
   }
 
   @AfterEach
@@ -68,6 +71,9 @@ class JdbcCheckpointStoreFaultTest {
     assertThat(faults.connectionsOpened() - opened).as("connections: the terminated one and the retry").isEqualTo(2);
     assertThat(faults.faultsInjected()).as("faults injected").isEqualTo(1);
     assertThat(store.get(ID)).contains(v2);
+    assertThat(registry.counter("lifecycle.checkpoint.retries", "operation", "compare-and-set").count()).isEqualTo(1);
+    assertThat(registry.timer("lifecycle.checkpoint.operations", "operation", "compare-and-set", "outcome", "success")
+        .count()).isEqualTo(2);
   }
 
   @Test
@@ -92,6 +98,7 @@ class JdbcCheckpointStoreFaultTest {
     assertThat(v2.version()).isEqualTo(2);
     assertThat(faults.faultsInjected()).as("faults injected").isEqualTo(1);
     assertThat(store.get(ID)).contains(v2);
+    assertThat(registry.counter("lifecycle.checkpoint.writes.recovered").count()).isEqualTo(1);
   }
 
   @Test

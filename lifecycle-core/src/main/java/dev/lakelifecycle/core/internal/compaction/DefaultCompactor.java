@@ -360,7 +360,7 @@ public final class DefaultCompactor implements Compactor {
     }
     boolean deleted = checkpoints.delete(cp.get().id(), cp.get().version());
     if (deleted) {
-      deletePlanInputs(table);
+      deletePlanInputs(table, 0);
       LOG.info("Removed completed compaction checkpoint {} (older than the TTL of {})", cp.get().id(),
           config.checkpointTtl());
     }
@@ -590,6 +590,8 @@ public final class DefaultCompactor implements Compactor {
     /** Renews the lease while the run works and serialises the run's writes with the renewals. */
     LeaseKeeper lease;
     boolean resumed;
+    /** Version of the plan checkpoint this run wrote or read; 0 if none. */
+    long planVersion;
     int groups;
     int filesRemoved;
     int filesAdded;
@@ -691,7 +693,9 @@ public final class DefaultCompactor implements Compactor {
     run.dataPrefix = TableLayout.dataPrefix(store, t);
     PlanState state = null;
     if (run.cp.status() == Checkpoint.Status.PENDING && PlanState.hasPlan(run.cp)) {
-      state = PlanState.from(run.cp, checkpoints.get(planCheckpointId(run.table))).orElse(null);
+      Optional<Checkpoint> inputs = checkpoints.get(planCheckpointId(run.table));
+      state = PlanState.from(run.cp, inputs).orElse(null);
+      run.planVersion = inputs.map(Checkpoint::version).orElse(0L);
       if (state == null) {
         // Only a crash between storing a new plan's inputs and its progress leaves them apart: plan afresh.
         LOG.warn("Compaction plan {} of {} cannot be resumed: its inputs are not in {}; planning afresh",
@@ -729,7 +733,7 @@ public final class DefaultCompactor implements Compactor {
         // The plan checkpoint is not leased itself: a run that lost the table's lease must not replace the
         // holder's plan inputs, so the lease is confirmed (renewed if due) first.
         run.lease.check();
-        storePlanInputs(run.table, state);
+        run.planVersion = storePlanInputs(run.table, state).version();
       }
       run.write(plan.isEmpty() ? Checkpoint.Status.COMPLETED : Checkpoint.Status.PENDING, 0, state);
       if (plan.isEmpty()) {
@@ -750,7 +754,7 @@ public final class DefaultCompactor implements Compactor {
     }
     state.lastError = null;
     run.write(Checkpoint.Status.COMPLETED, state.groups.size(), state);
-    deletePlanInputs(run.table);
+    deletePlanInputs(run.table, run.planVersion);
     return run.result(CompactionResult.Outcome.COMPLETED);
   }
 
@@ -758,18 +762,26 @@ public final class DefaultCompactor implements Compactor {
    * Stores a new plan's inputs in the plan checkpoint, before the leased checkpoint names the plan. Only the
    * holder of the table's lease writes it, so a conflict means the lease was lost.
    */
-  private void storePlanInputs(TableId table, PlanState state) {
+  private Checkpoint storePlanInputs(TableId table, PlanState state) {
     String id = planCheckpointId(table);
     Optional<Checkpoint> current = checkpoints.get(id);
     Checkpoint base = current.orElse(Checkpoint.pending(id));
-    checkpoints.compareAndSet(base.withStatus(Checkpoint.Status.PENDING).withMetadata(state.planMetadata()),
-        base.version());
+    return checkpoints.compareAndSet(base.withStatus(Checkpoint.Status.PENDING)
+        .withMetadata(state.planMetadata()), base.version());
   }
 
-  /** Removes the inputs of a finished plan; one left behind is replaced by the next plan or by cleanup. */
-  private void deletePlanInputs(TableId table) {
+  /**
+   * Removes the inputs of a finished plan: at {@code version} if this run wrote or read them (no need to read the
+   * whole plan back), else whatever is there. One left behind is replaced by the next plan or by cleanup.
+   */
+  private void deletePlanInputs(TableId table, long version) {
+    String id = planCheckpointId(table);
     try {
-      checkpoints.get(planCheckpointId(table)).ifPresent(cp -> checkpoints.delete(cp.id(), cp.version()));
+      if (version > 0) {
+        checkpoints.delete(id, version);
+      } else {
+        checkpoints.get(id).ifPresent(cp -> checkpoints.delete(cp.id(), cp.version()));
+      }
     } catch (RuntimeException e) {
       LOG.warn("Could not remove the finished plan's inputs {} (cleanup removes them later)",
           planCheckpointId(table), e);
