@@ -59,12 +59,12 @@ import org.slf4j.LoggerFactory;
  * current one, and never one pinned by a pending compaction checkpoint. A dry run computes the same result on
  * the loaded table (as if the drop commit had been made) and changes nothing.
  *
- * <p><b>Pinned snapshots.</b> Every checkpoint whose id starts with {@value #COMPACTION_CHECKPOINT_PREFIX}, whose
- * status is {@link Checkpoint.Status#PENDING} and whose metadata holds {@value #BASE_SNAPSHOT_ID} (a number, or a
- * string of digits) pins that snapshot id. This is the key the compactor writes: the snapshot its plan was made
- * on. Pins are read across all tables: snapshot ids are per table, so a coinciding id of another table merely
- * delays one expiry until that compaction ends, which is safe. When the checkpoints cannot be read the run fails
- * before it changes anything.
+ * <p><b>Pinned snapshots.</b> The table's compaction checkpoint ({@value #COMPACTION_CHECKPOINT_PREFIX} + the
+ * table path), while its status is {@link Checkpoint.Status#PENDING} and its metadata holds
+ * {@value #BASE_SNAPSHOT_ID} (a number, or a string of digits), pins that snapshot id. This is the key the
+ * compactor writes: the snapshot its plan was made on. Only the table's own checkpoint is read (one read, however
+ * many tables share the checkpoint store): snapshot ids are per table. When the checkpoint cannot be read the run
+ * fails before it changes anything.
  *
  * <p><b>Metrics</b> (tags {@code tenant}, {@code dataset}, {@code table}): counters
  * {@code lifecycle.retention.cutoffs.computed}, {@code lifecycle.retention.partitions.evaluated} (dry runs
@@ -181,7 +181,7 @@ public final class DefaultRetentionResolver implements RetentionResolver {
       // Read the pins before touching the table: a run that cannot know them changes nothing.
       SnapshotExpiry expiry = new SnapshotExpiry(policy.snapshotsToKeep(),
           policy.maxSnapshotAge() == null ? SnapshotExpiry.ANY_AGE : now.minus(policy.maxSnapshotAge()),
-          pinnedSnapshots());
+          pinnedSnapshots(id));
 
       CatalogTable table = catalog.loadTable(id);
       Map<String, Partition> partitions = partitionsOf(table.liveFiles());
@@ -294,10 +294,14 @@ public final class DefaultRetentionResolver implements RetentionResolver {
     return expired.stream().map(p -> new DroppedPartition(p.name, p.files, p.bytes, p.rows)).toList();
   }
 
-  /** Snapshot ids named by pending compaction checkpoints; they must survive until the compaction ends. */
-  private Set<Long> pinnedSnapshots() {
+  /**
+   * The snapshot id the table's pending compaction checkpoint names; it must survive until the compaction ends.
+   * Only the table's own checkpoint counts: snapshot ids are per table (one read, however many tables share the
+   * checkpoint store).
+   */
+  private Set<Long> pinnedSnapshots(TableId table) {
     Set<Long> pinned = new HashSet<>();
-    for (Checkpoint c : checkpoints.list(COMPACTION_CHECKPOINT_PREFIX)) {
+    for (Checkpoint c : checkpoints.get(COMPACTION_CHECKPOINT_PREFIX + table.path()).stream().toList()) {
       if (c.status() != Checkpoint.Status.PENDING) {
         continue;
       }

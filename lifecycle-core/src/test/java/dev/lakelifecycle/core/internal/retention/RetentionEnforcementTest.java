@@ -306,10 +306,9 @@ class RetentionEnforcementTest {
     }
     checkpoints.compareAndSet(Checkpoint.pending("compaction/acme/prod/events")
         .withMetadata(Map.of(DefaultRetentionResolver.BASE_SNAPSHOT_ID, appended.get(1).snapshotId())), 0);
-    // A finished compaction pins nothing.
-    checkpoints.compareAndSet(Checkpoint.pending("compaction/acme/prod/events-old")
-        .withStatus(Checkpoint.Status.COMPLETED)
-        .withMetadata(Map.of(DefaultRetentionResolver.BASE_SNAPSHOT_ID, appended.get(2).snapshotId())), 0);
+    // Another table's pending compaction pins nothing here: snapshot ids are per table.
+    checkpoints.compareAndSet(Checkpoint.pending("compaction/acme/prod/events-2")
+        .withMetadata(Map.of(DefaultRetentionResolver.BASE_SNAPSHOT_ID, appended.get(3).snapshotId())), 0);
     DefaultRetentionResolver resolver = resolver(settings(1, null));
 
     RetentionResult dry = resolver.enforce(EVENTS).dryRun(true).execute();
@@ -322,6 +321,12 @@ class RetentionEnforcementTest {
     t.refresh();
     assertThat(t.snapshots()).extracting(TableSnapshot::snapshotId)
         .containsExactly(appended.get(1).snapshotId(), appended.get(4).snapshotId());
+
+    // Once the compaction finished, its base snapshot is no longer pinned.
+    Checkpoint pending = checkpoints.get("compaction/acme/prod/events").orElseThrow();
+    checkpoints.compareAndSet(pending.withStatus(Checkpoint.Status.COMPLETED), pending.version());
+    assertThat(resolver.enforce(EVENTS).execute().snapshotsExpired()).extracting(TableSnapshot::snapshotId)
+        .containsExactly(appended.get(1).snapshotId());
   }
 
   @Test
