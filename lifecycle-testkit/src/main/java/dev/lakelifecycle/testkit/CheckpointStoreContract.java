@@ -266,6 +266,19 @@ public abstract class CheckpointStoreContract {
   }
 
   @Test
+  public void listMatchesThePrefixLiterallyWhateverItsCharacters() {
+    for (String id : List.of("compaction/a_b/x", "compaction/aXb/x", "compaction/A_B/x", "compaction/a%b/x",
+        "compaction/a%bc/y", "compaction/a\\b/w", "compaction/ab/z")) {
+      store().compareAndSet(Checkpoint.pending(id), 0);
+    }
+
+    assertThat(ids(store().list("compaction/a_b"))).containsExactly("compaction/a_b/x");
+    assertThat(ids(store().list("compaction/a%b"))).containsExactly("compaction/a%b/x", "compaction/a%bc/y");
+    assertThat(ids(store().list("compaction/a\\"))).containsExactly("compaction/a\\b/w");
+    assertThat(ids(store().list("compaction/A"))).containsExactly("compaction/A_B/x");
+  }
+
+  @Test
   public void listReturnsWhatGetReturns() {
     Checkpoint a = store().compareAndSet(Checkpoint.pending("compaction/a").withStats(Map.of("bytes", 5L)), 0);
     Checkpoint a2 = store().compareAndSet(a.withCursor(1), 1);

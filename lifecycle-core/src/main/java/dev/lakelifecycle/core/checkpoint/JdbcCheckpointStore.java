@@ -51,7 +51,8 @@ import org.slf4j.LoggerFactory;
  * ({@code search_path} on PostgreSQL). Version 1, on PostgreSQL:
  * <pre>{@code
  * CREATE TABLE compaction_checkpoints (
- *   manifest_id      TEXT NOT NULL PRIMARY KEY,   -- the checkpoint id, e.g. compaction/acme/prod/traces
+ *   manifest_id      TEXT COLLATE "C" NOT NULL PRIMARY KEY,  -- the checkpoint id, e.g. compaction/acme/prod/traces;
+ *                                                -- byte order, so list(prefix) is a range of the key
  *   status           TEXT NOT NULL CHECK (status IN ('pending', 'completed', 'failed')),
  *   cursor           INTEGER NOT NULL CHECK (cursor >= 0),
  *   metadata         JSONB NOT NULL,              -- completedGroupIds, chunk partition ids, attempts
@@ -275,14 +276,19 @@ public final class JdbcCheckpointStore implements CheckpointStore {
   public List<Checkpoint> list(String idPrefix) {
     Objects.requireNonNull(idPrefix, "idPrefix");
     String cast = "CAST(? AS " + dialect.textType + ")";
-    // substr/length count characters the same way for the column and the parameter in each database, unlike
-    // LIKE (case-insensitive on SQLite, wildcards to escape) or a range (collation-dependent order).
-    String sql = "SELECT " + COLUMNS + " FROM " + TABLE
-        + (idPrefix.isEmpty() ? "" : " WHERE substr(manifest_id, 1, length(" + cast + ")) = " + cast);
+    boolean like = dialect == JdbcDialect.POSTGRESQL;
+    // PostgreSQL: manifest_id is in the "C" collation, so a prefix LIKE scans only the matching range of the
+    // primary key. Elsewhere substr/length, which count characters the same way for the column and the
+    // parameter (SQLite's LIKE ignores case); the tables there are small.
+    String sql = "SELECT " + COLUMNS + " FROM " + TABLE + (idPrefix.isEmpty() ? ""
+        : like ? " WHERE manifest_id LIKE ? ESCAPE '\\'"
+        : " WHERE substr(manifest_id, 1, length(" + cast + ")) = " + cast);
     List<Checkpoint> found = execute("list", "list", idPrefix + "*", (c, attempt) -> {
       List<Checkpoint> out = new ArrayList<>();
       try (PreparedStatement ps = c.prepareStatement(sql)) {
-        if (!idPrefix.isEmpty()) {
+        if (!idPrefix.isEmpty() && like) {
+          ps.setString(1, idPrefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%");
+        } else if (!idPrefix.isEmpty()) {
           ps.setString(1, idPrefix);
           ps.setString(2, idPrefix);
         }

@@ -84,7 +84,9 @@ enum JdbcDialect {
     String statusCheck = "CHECK (status IN ('pending', 'completed', 'failed'))";
     return List.of(
         "CREATE TABLE IF NOT EXISTS compaction_checkpoints ("
-            + "manifest_id " + (this == H2 ? "VARCHAR(1024)" : textType) + " NOT NULL PRIMARY KEY, "
+            // PostgreSQL: byte order ("C"), so a prefix LIKE is a range scan of the primary key.
+            + "manifest_id " + (this == H2 ? "VARCHAR(1024)" : this == POSTGRESQL ? "TEXT COLLATE \"C\"" : textType)
+            + " NOT NULL PRIMARY KEY, "
             + "status " + (this == H2 ? "VARCHAR(16)" : textType) + " NOT NULL " + statusCheck + ", "
             + "cursor INTEGER NOT NULL CHECK (cursor >= 0), "
             + "metadata " + jsonType + " NOT NULL, "

@@ -3,10 +3,12 @@ package dev.lakelifecycle.core.checkpoint;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.lakelifecycle.api.CheckpointStoreException;
 import dev.lakelifecycle.api.checkpoint.Checkpoint;
 import dev.lakelifecycle.testkit.MutableClock;
+import dev.lakelifecycle.testkit.PostgresServer;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -52,6 +54,38 @@ class JdbcCheckpointStoreSchemaTest {
         : db == JdbcTestDatabases.SQLITE ? "SQLite" : "H2");
     assertThat(versions(ds)).containsExactly(JdbcCheckpointStore.SCHEMA_VERSION);
     assertThat(count(ds, "SELECT COUNT(*) FROM compaction_checkpoints")).isZero();
+  }
+
+  @Test
+  void listingAPrefixOnPostgresqlIsARangeScanOfThePrimaryKeyWhateverTheDatabaseCollation() throws SQLException {
+    // A database collating by C.UTF-8 (like en_US.UTF-8, and unlike "C") gives a plain text key no prefix range.
+    PostgresServer pg = PostgresServer.shared();
+    String database = "collation_" + System.nanoTime();
+    pg.sql("postgres", "CREATE DATABASE " + database + " TEMPLATE template0 LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'");
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(pg.jdbcUrl(database));
+    config.setUsername(pg.user());
+    config.setPassword(pg.password());
+    config.setMaximumPoolSize(2);
+    HikariDataSource ds = new HikariDataSource(config);
+    pools.add(ds);
+    JdbcCheckpointStore store = JdbcCheckpointStore.builder(ds).clock(clock).build();
+    store.compareAndSet(Checkpoint.pending(ID), 0);
+
+    StringBuilder plan = new StringBuilder();
+    try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+      st.execute("SET enable_seqscan = off"); // a table this small would be scanned whatever the indexes
+      try (ResultSet rs = st.executeQuery("EXPLAIN SELECT manifest_id FROM compaction_checkpoints"
+          + " WHERE manifest_id LIKE 'compaction/acme/%' ESCAPE '\\'")) {
+        while (rs.next()) {
+          plan.append(rs.getString(1)).append('\n');
+        }
+      }
+    }
+
+    // Only in the "C" collation does PostgreSQL turn a prefix LIKE into an index range (Index Cond >= and <).
+    assertThat(plan.toString()).contains("compaction_checkpoints_pkey").contains("Index Cond");
+    assertThat(store.list("compaction/acme/")).extracting(Checkpoint::id).containsExactly(ID);
   }
 
   @ParameterizedTest
