@@ -361,13 +361,18 @@ class DurableSpoolTest {
   }
 
   /** Room for exactly two 3-row batches at each guardrail; storage down so flushes cannot drain. */
+  private static final long BLOCK_TIMEOUT_MS = 1_000;
+
   LifecycleConfig.Staging guarded(StagerFullException.Reason reason, FullPolicy policy) {
     long frame = SpoolCodec.encode(batch(3), 0).pos;
     nextId -= 3;
     long table = reason == StagerFullException.Reason.TABLE_BYTES ? 2 * frame + frame / 2 : 1L << 30;
     long total = reason == StagerFullException.Reason.TOTAL_BYTES ? 2 * frame + frame / 2 : 0;
     int pending = reason == StagerFullException.Reason.QUEUE_FULL ? 2 : 1000;
-    return inline().withGuardrails(table, total, pending, policy, Duration.ofMillis(300))
+    // BLOCK waits a second: long enough that a loaded machine still clears the faults and reflushes inside the
+    // wait in blockWaitsForRoom..., short enough to time out quickly.
+    Duration blockTimeout = Duration.ofMillis(policy == FullPolicy.BLOCK ? BLOCK_TIMEOUT_MS : 300);
+    return inline().withGuardrails(table, total, pending, policy, blockTimeout)
         .withDurability(Durability.GROUP, true).withRetryBackoff(Duration.ofMillis(5), Duration.ofMillis(20));
   }
 
@@ -405,8 +410,8 @@ class DurableSpoolTest {
     long start = System.nanoTime();
     assertThatThrownBy(() -> s.append(LOGS, batch(3)))
         .isInstanceOfSatisfying(StagerFullException.class, e -> assertThat(e.reason()).isEqualTo(reason))
-        .hasMessageContaining("after waiting 300 ms");
-    assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(300));
+        .hasMessageContaining("after waiting " + BLOCK_TIMEOUT_MS + " ms");
+    assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(BLOCK_TIMEOUT_MS));
     assertThat(counter("lifecycle.staging.dropped.batches", "reason", reason.tag())).isEqualTo(1.0);
 
     // Storage comes back while an append waits: the flush it asked for makes room, and it goes through.
