@@ -48,6 +48,7 @@ import java.util.stream.Stream;
  * durable defaults, for benchmarks.
  */
 public final class PostgresServer implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(PostgresServer.class.getName());
   private static final String USER = "postgres";
   private static final Pattern NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
   private static final int START_TIMEOUT_SECONDS = 60;
@@ -246,7 +247,7 @@ public final class PostgresServer implements AutoCloseable {
       run(asPostgresUser, dir, List.of(bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(),
           "-m", "fast", "-w", "-t", "30", "stop"), "pg_ctl stop");
     } catch (IllegalStateException e) {
-      System.err.println("PostgresServer: " + e.getMessage());
+      LOG.log(System.Logger.Level.WARNING, "Could not stop PostgreSQL in {0}: {1}", dir, e.getMessage());
     } finally {
       watchdog.destroy();
       deleteTree(dir);
@@ -406,11 +407,11 @@ public final class PostgresServer implements AutoCloseable {
         try {
           Files.deleteIfExists(p);
         } catch (IOException e) {
-          System.err.println("PostgresServer: cannot delete " + p + ": " + e.getMessage());
+          LOG.log(System.Logger.Level.WARNING, "Cannot delete {0}: {1}", p, e.getMessage());
         }
       });
     } catch (IOException e) {
-      System.err.println("PostgresServer: cannot delete " + dir + ": " + e.getMessage());
+      LOG.log(System.Logger.Level.WARNING, "Cannot delete {0}: {1}", dir, e.getMessage());
     }
   }
 

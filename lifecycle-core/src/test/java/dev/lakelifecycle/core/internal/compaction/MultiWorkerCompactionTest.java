@@ -34,6 +34,8 @@ import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Four workers, each with its own {@link Lifecycle} (own catalog instance, compactor and writer id) on one shared
@@ -41,6 +43,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * once, every row survives, no lease is left behind, and the work is spread over the workers.
  */
 class MultiWorkerCompactionTest {
+  private static final Logger LOG = LoggerFactory.getLogger(MultiWorkerCompactionTest.class);
   private static final int WORKERS = 4;
   private static final int TABLES = 40;
   private static final List<String> DAYS = List.of("day=2026-01-10", "day=2026-01-11", "day=2026-01-12");
@@ -75,7 +78,7 @@ class MultiWorkerCompactionTest {
       for (Future<Integer> f : done) {
         contended.add(f.get(DEADLINE.toSeconds(), TimeUnit.SECONDS));
       }
-      System.out.printf("%s: 4 workers compacted %d tables in %d ms; ALREADY_RUNNING per worker %s%n", kind,
+      LOG.info("{}: 4 workers compacted {} tables in {} ms; ALREADY_RUNNING per worker {}", kind,
           TABLES, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), contended);
     } finally {
       pool.shutdownNow();
@@ -105,7 +108,7 @@ class MultiWorkerCompactionTest {
       lakes.forEach(Lifecycle::close);
       opened.forEach(CheckpointStore::close);
     }
-    System.out.printf("%s: 4 scheduled workers compacted %d tables in %d ms%n", kind, TABLES,
+    LOG.info("{}: 4 scheduled workers compacted {} tables in {} ms", kind, TABLES,
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
     verify(s);
   }
