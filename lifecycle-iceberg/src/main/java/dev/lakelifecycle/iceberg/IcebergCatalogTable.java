@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lakelifecycle.api.CommitConflictException;
+import dev.lakelifecycle.api.CorruptFileException;
 import dev.lakelifecycle.api.DataFile;
 import dev.lakelifecycle.api.IncompleteValidSetException;
 import dev.lakelifecycle.api.PartitionSpec;
@@ -216,11 +217,50 @@ final class IcebergCatalogTable implements CatalogTable {
    * (its partition holds one, or the table holds a global equality delete): see {@link IcebergDeleteRewrite}. The
    * result is kept for the next {@link #commitReplace}, which commits it validated from the snapshot read here.
    *
+   * @throws CorruptFileException if an input or a delete file that applies to one cannot be read (nothing written
+   *     is kept; {@link #rewriteGroup} leaves such inputs out instead)
    * @throws CommitConflictException also if the table has a sort order (its files with deletes are
    *     {@linkplain #filesKeptFromRewrite() kept from rewrites}, so such a group is stale: re-plan)
    */
   @Override
   public synchronized Optional<List<DataFile>> rewriteFiles(List<DataFile> inputs, RewriteSettings sizes,
+      java.util.function.Supplier<String> nextLocation) {
+    Optional<Rewrite> r = rewriteGroup(inputs, sizes, nextLocation);
+    if (r.isEmpty()) {
+      return Optional.empty();
+    }
+    Rewrite done = r.get();
+    if (done.unreadable().isEmpty() && done.kept().isEmpty()) {
+      return Optional.of(done.outputs());
+    }
+    // This method's contract is that exactly the inputs are replaced: a partial rewrite cannot be committed.
+    inputs.forEach(f -> rewrites.remove(f.location()));
+    for (DataFile out : done.outputs()) {
+      try {
+        table.io().deleteFile(out.location());
+      } catch (RuntimeException e) {
+        LOG.info("Cannot delete discarded output {} of {}; the orphan sweeper will: {}", out.location(), id,
+            e.getMessage());
+      }
+    }
+    String why = !done.kept().isEmpty() ? done.kept().values().iterator().next()
+        : String.join("; ", new TreeMap<>(done.unreadable().entrySet().stream().collect(
+            java.util.stream.Collectors.toMap(e -> e.getKey().location(), Map.Entry::getValue))).values());
+    throw new CorruptFileException(why);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>As {@link #rewriteFiles}; a data file whose own rows cannot be read is {@linkplain Rewrite#unreadable() left
+   * out} (its delete files stay, and keep applying to it), and a group one of whose delete files cannot be read is
+   * {@linkplain Rewrite#kept() left alone}: see {@link IcebergDeleteRewrite#rewrite}.
+   *
+   * @throws CommitConflictException also if the table has a sort order (its files with deletes are
+   *     {@linkplain #filesKeptFromRewrite() kept from rewrites}, so such a group is stale: re-plan)
+   */
+  @Override
+  public synchronized Optional<Rewrite> rewriteGroup(List<DataFile> inputs, RewriteSettings sizes,
       java.util.function.Supplier<String> nextLocation) {
     View v = view();
     if (inputs.isEmpty()) {
@@ -249,13 +289,28 @@ final class IcebergCatalogTable implements CatalogTable {
     String partition = inputs.get(0).partition();
     IcebergDeleteRewrite.Result r = IcebergDeleteRewrite.rewrite(table, id, table.snapshot(v.snapshotId),
         partitionSpec(), partition, files, sizes, nextLocation);
+    if (r.kept() != null) {
+      Map<DataFile, String> kept = new LinkedHashMap<>();
+      inputs.forEach(f -> kept.put(f, r.kept()));
+      return Optional.of(new Rewrite(List.of(), List.of(), Map.of(), kept));
+    }
     r.inputs().forEach(l -> rewrites.put(l, r));
     Instant now = Instant.now();
     List<DataFile> out = new ArrayList<>();
     for (org.apache.iceberg.DataFile f : r.outputs().values()) {
       out.add(new DataFile(f.location(), partition, f.fileSizeInBytes(), f.recordCount(), "", now, Map.of()));
     }
-    return Optional.of(out);
+    Map<DataFile, String> unreadable = new LinkedHashMap<>();
+    List<DataFile> rewritten = new ArrayList<>();
+    for (DataFile f : inputs) {
+      String why = r.unreadable().get(f.location());
+      if (why != null) {
+        unreadable.put(f, why);
+      } else if (r.inputs().contains(f.location())) {
+        rewritten.add(f);
+      }
+    }
+    return Optional.of(new Rewrite(out, rewritten, unreadable, Map.of()));
   }
 
   @Override
@@ -388,8 +443,15 @@ final class IcebergCatalogTable implements CatalogTable {
     for (DataFile f : removed) {
       rewrite.deleteFile(live.get(f.location()));
     }
+    // A referenced file that is not live any more (replaced by an earlier rewrite that left this delete file for
+    // a file it could not take, such as a quarantined one) needs it no more than a removed one.
+    Set<String> unneeded = new HashSet<>(removedLocations);
+    for (IcebergDeleteRewrite.Result r : used.values()) {
+      r.positionDeletes().values().stream().filter(java.util.Objects::nonNull).flatMap(Set::stream)
+          .filter(l -> !live.containsKey(l)).forEach(unneeded::add);
+    }
     Collection<DeleteFile> obsolete = IcebergDeleteRewrite.obsoletePositionDeletes(
-        new HashSet<>(used.values()), removedLocations);
+        new HashSet<>(used.values()), unneeded);
     obsolete.forEach(rewrite::deleteFile);
     addedFiles.forEach(rewrite::addFile);
     if (summary != null) {

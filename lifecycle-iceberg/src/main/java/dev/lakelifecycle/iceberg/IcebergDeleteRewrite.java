@@ -29,6 +29,7 @@ import org.apache.iceberg.SortOrder;
 import org.apache.iceberg.StructLike;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.TableProperties;
+import org.apache.iceberg.data.DeleteFilter;
 import org.apache.iceberg.data.GenericDeleteFilter;
 import org.apache.iceberg.data.GenericRecord;
 import org.apache.iceberg.data.IdentityPartitionConverters;
@@ -38,7 +39,10 @@ import org.apache.iceberg.data.parquet.GenericParquetWriter;
 import org.apache.iceberg.expressions.Expression;
 import org.apache.iceberg.expressions.Expressions;
 import org.apache.iceberg.io.CloseableIterable;
+import org.apache.iceberg.io.CloseableIterator;
 import org.apache.iceberg.io.DataWriter;
+import org.apache.iceberg.io.FileIO;
+import org.apache.iceberg.io.InputFile;
 import org.apache.iceberg.mapping.NameMapping;
 import org.apache.iceberg.mapping.NameMappingParser;
 import org.apache.iceberg.parquet.Parquet;
@@ -74,56 +78,163 @@ final class IcebergDeleteRewrite {
    * One rewrite of one group, kept until its commit.
    *
    * @param snapshot the snapshot the inputs were read at (with its deletes)
-   * @param inputs locations of the rewritten data files
+   * @param inputs locations of the rewritten data files (those whose rows are in {@code outputs})
    * @param outputs the written files, by location, with Iceberg's metrics
-   * @param positionDeletes the position-delete files that applied to the inputs, each with the data file
+   * @param positionDeletes the position-delete files that applied to the rewritten inputs, each with the data file
    *     locations it references, or {@code null} if these could not be determined (then it is never removed)
+   * @param unreadable locations of inputs whose own data could not be read, each with why; left out, they stay live
+   *     with every delete file that applies to them
+   * @param kept why nothing of the group was rewritten (a delete file that applies to it cannot be read), or
+   *     {@code null} if it was
    */
   record Result(Snapshot snapshot, Set<String> inputs, Map<String, DataFile> outputs,
-      Map<DeleteFile, Set<String>> positionDeletes) {}
+      Map<DeleteFile, Set<String>> positionDeletes, Map<String, String> unreadable, String kept) {}
 
   /**
    * Reads {@code inputs} (live at {@code snapshot}, all of partition {@code partition}) with their deletes applied
    * and writes the remaining rows to files at {@code nextLocation}'s locations.
    *
+   * <p>An input whose own data cannot be read (garbage footer, truncated, corrupt page) is left out and reported in
+   * {@link Result#unreadable()}; if rows of it were already written, the outputs so far are deleted and the group is
+   * written again without it (so no row of it reaches an output, and its delete files stay in place). If fewer than
+   * two readable inputs remain, nothing is written. A delete file that cannot be read is never skipped (its deleted
+   * rows would come back): the outputs so far are deleted and the whole group is left alone, with why in
+   * {@link Result#kept()}. The delete files of each input are loaded before its rows are read, which is what tells
+   * the two apart.
+   *
    * @throws CommitConflictException if an input is not a data file of {@code snapshot}
-   * @throws StorageException if a file cannot be read or written
+   * @throws StorageException if the store fails to read or write (not the files' fault; outputs are discarded)
    */
   static Result rewrite(Table table, TableId id, Snapshot snapshot, PartitionSpec spec, String partition,
       List<DataFile> inputs, CatalogTable.RewriteSettings sizes, Supplier<String> nextLocation) {
     Map<String, FileScanTask> tasks = tasksOf(table, id, snapshot, spec, partition, inputs);
-    Schema schema = table.schema();
-    NameMapping mapping = nameMapping(table);
-    long rowGroup = Math.max(1L << 20, Math.min(sizes.rowGroupSizeBytes(), sizes.memoryBudgetBytes() / 4));
-    long target = sizes.targetFileSizeBytes();
-    long remaining = inputs.stream().mapToLong(DataFile::fileSizeInBytes).sum();
-    Map<String, DataFile> outputs = new LinkedHashMap<>();
-    Map<String, DeleteFile> positionDeletes = new LinkedHashMap<>();
-    GenericRecord out = GenericRecord.create(schema);
-    DataWriter<Record> writer = null;
-    double estimate = 0;
-    long deleted = 0;
-    try {
+    Map<String, String> unreadable = new LinkedHashMap<>();
+    while (true) {
+      List<DataFile> readable = inputs.stream().filter(f -> !unreadable.containsKey(f.location())).toList();
+      if (!unreadable.isEmpty() && readable.size() < 2) {
+        LOG.warn("Partition {} of {}: {} of {} inputs are unreadable; the other {} are left as they are",
+            partition, id, unreadable.size(), inputs.size(), readable.size());
+        return new Result(snapshot, Set.of(), Map.of(), Map.of(), Map.copyOf(unreadable), null);
+      }
+      Attempt attempt = new Attempt(table, id, partition, sizes, nextLocation);
+      try {
+        attempt.run(readable, tasks, unreadable);
+      } catch (RowsOfUnreadableInput restart) {
+        attempt.discard();
+        LOG.warn("Partition {} of {}: input {} turned out unreadable after some of its rows were written; the"
+            + " outputs so far are deleted and the other {} inputs rewritten again", partition, id,
+            restart.getMessage(), readable.size() - 1);
+        continue;
+      } catch (UnreadableDeletes e) {
+        attempt.discard();
+        LOG.warn("Partition {} of {}: {}", partition, id, e.getMessage(), e.getCause());
+        return new Result(snapshot, Set.of(), Map.of(), Map.of(), Map.of(), e.getMessage());
+      } catch (IOException | UncheckedIOException | org.apache.iceberg.exceptions.NotFoundException e) {
+        attempt.discard();
+        throw new StorageException(String.format(Locale.ROOT, "Cannot rewrite %d files of partition %s of %s with"
+            + " their row-level deletes applied: %s; the outputs are discarded, retry", inputs.size(), partition,
+            id, e.getMessage()), e);
+      } catch (RuntimeException | Error e) {
+        attempt.discard();
+        throw e;
+      }
+      if (!unreadable.isEmpty() && inputs.size() - unreadable.size() < 2) {
+        attempt.discard(); // inputs found unreadable before any of their rows was written left too few
+        continue;
+      }
+      Map<DeleteFile, Set<String>> referenced = new LinkedHashMap<>();
+      for (DeleteFile d : attempt.positionDeletes.values()) {
+        referenced.put(d, referencedBy(table, id, d));
+      }
+      Set<String> locations = new HashSet<>();
+      inputs.stream().filter(f -> !unreadable.containsKey(f.location())).forEach(f -> locations.add(f.location()));
+      LOG.info("Rewrote {} files of partition {} of {} at snapshot {} with {} position-delete files applied: {} rows"
+          + " dropped, {} outputs, {} unreadable inputs left out", locations.size(), partition, id,
+          snapshot.snapshotId(), attempt.positionDeletes.size(), attempt.deleted, attempt.outputs.size(),
+          unreadable.size());
+      return new Result(snapshot, Set.copyOf(locations), Map.copyOf(attempt.outputs), referenced,
+          Map.copyOf(unreadable), null);
+    }
+  }
+
+  /** One pass over a fixed list of inputs, writing its outputs; discarded whole if it cannot finish. */
+  private static final class Attempt {
+    private final Table table;
+    private final TableId id;
+    private final String partition;
+    private final Supplier<String> nextLocation;
+    private final long rowGroup;
+    private final long target;
+    final Map<String, DataFile> outputs = new LinkedHashMap<>();
+    final Map<String, DeleteFile> positionDeletes = new LinkedHashMap<>();
+    long deleted;
+    /** The output being written, and its location (so it can be deleted if the attempt is discarded). */
+    private DataWriter<Record> writer;
+    private String writing;
+
+    Attempt(Table table, TableId id, String partition, CatalogTable.RewriteSettings sizes,
+        Supplier<String> nextLocation) {
+      this.table = table;
+      this.id = id;
+      this.partition = partition;
+      this.nextLocation = nextLocation;
+      this.rowGroup = Math.max(1L << 20, Math.min(sizes.rowGroupSizeBytes(), sizes.memoryBudgetBytes() / 4));
+      this.target = sizes.targetFileSizeBytes();
+    }
+
+    /**
+     * Rewrites {@code inputs}; an input found unreadable before any of its rows was written is added to
+     * {@code unreadable} and skipped.
+     *
+     * @throws RowsOfUnreadableInput if an input was found unreadable after rows of it were written (it is added to
+     *     {@code unreadable}; the attempt must be discarded)
+     * @throws UnreadableDeletes if a delete file that applies to an input cannot be read
+     */
+    void run(List<DataFile> inputs, Map<String, FileScanTask> tasks, Map<String, String> unreadable)
+        throws IOException {
+      Schema schema = table.schema();
+      NameMapping mapping = nameMapping(table);
+      long remaining = inputs.stream().mapToLong(DataFile::fileSizeInBytes).sum();
+      GenericRecord out = GenericRecord.create(schema);
+      double estimate = 0;
       for (DataFile input : inputs) {
         FileScanTask task = tasks.get(input.location());
         remaining -= input.fileSizeInBytes();
-        for (DeleteFile d : task.deletes()) {
-          if (d.content() == FileContent.POSITION_DELETES) {
-            positionDeletes.putIfAbsent(d.location(), d);
-          }
-        }
         GenericDeleteFilter deletes = new GenericDeleteFilter(table.io(), task, schema, schema);
+        loadDeletes(deletes, task);
         Schema required = deletes.requiredSchema();
         int[] positions = positionsOf(schema, required);
         long read = 0;
         // Output bytes are estimated by the input bytes their rows came from (the same rows compress alike);
         // the writer's own length counts its buffered row group uncompressed, which overstates small outputs.
         double bytesPerRow = (double) input.fileSizeInBytes() / Math.max(1, input.recordCount());
-        try (CloseableIterable<Record> rows = deletes.filter(open(table, task, required, mapping))) {
-          for (Record row : rows) {
+        CloseableIterable<Record> rows = null;
+        CloseableIterator<Record> it = null;
+        try {
+          while (true) {
+            Record row;
+            try {
+              if (it == null) {
+                rows = deletes.filter(open(table, task, required, mapping));
+                it = rows.iterator();
+              }
+              if (!it.hasNext()) {
+                break;
+              }
+              row = it.next();
+            } catch (RuntimeException e) {
+              // The deletes are loaded: what fails now is the data file itself, or the store.
+              unreadable.put(input.location(), unreadableData(input, e));
+              if (read > 0) {
+                throw new RowsOfUnreadableInput(input.location());
+              }
+              LOG.warn("Partition {} of {}: {}", partition, id, unreadable.get(input.location()), e);
+              break;
+            }
             read++;
             if (writer == null) {
-              writer = newWriter(table, nextLocation.get(), input.partition(), rowGroup);
+              writing = nextLocation.get();
+              writer = newWriter(table, writing, input.partition(), rowGroup);
               estimate = 0;
             }
             for (int i = 0; i < positions.length; i++) {
@@ -136,43 +247,184 @@ final class IcebergDeleteRewrite {
             if (estimate >= target) {
               double unread = remaining + Math.max(0, input.fileSizeInBytes() - bytesPerRow * read);
               if (unread >= target * 0.75 || estimate >= target * 1.8) {
-                DataFile done = close(writer);
-                outputs.put(done.location(), done);
-                writer = null;
+                closeOutput();
               }
             }
+          }
+        } finally {
+          closeQuietly(it, rows, input);
+        }
+        if (unreadable.containsKey(input.location())) {
+          continue;
+        }
+        for (DeleteFile d : task.deletes()) {
+          if (d.content() == FileContent.POSITION_DELETES) {
+            positionDeletes.putIfAbsent(d.location(), d);
           }
         }
         deleted += input.recordCount() - read;
       }
       if (writer != null) {
-        DataFile done = close(writer);
-        outputs.put(done.location(), done);
-        writer = null;
+        closeOutput();
       }
-    } catch (IOException | UncheckedIOException | org.apache.iceberg.exceptions.NotFoundException e) {
-      throw new StorageException(String.format(Locale.ROOT, "Cannot rewrite %d files of partition %s of %s with"
-          + " their row-level deletes applied: %s; the outputs are discarded, retry", inputs.size(), partition, id,
-          e.getMessage()), e);
-    } finally {
+    }
+
+    /**
+     * Loads the deletes of one input before any of its rows is read, so that a failure is known to be a delete
+     * file's. Never reuse {@code deletes} after this throws: Iceberg caches a partly loaded delete set.
+     */
+    private void loadDeletes(GenericDeleteFilter deletes, FileScanTask task) {
+      if (task.deletes().isEmpty()) {
+        return;
+      }
+      try {
+        deletes.deletedRowPositions();
+        deletes.eqDeletedRowFilter();
+      } catch (RuntimeException e) {
+        rethrowIfStore(e);
+        List<String> broken = new ArrayList<>();
+        for (DeleteFile d : task.deletes()) {
+          if (!readable(task, d)) {
+            broken.add(d.location());
+          }
+        }
+        if (broken.isEmpty()) {
+          task.deletes().forEach(d -> broken.add(d.location()));
+        }
+        throw new UnreadableDeletes(String.format(Locale.ROOT, "Cannot read delete file(s) %s that apply to data"
+            + " file %s of %s: %s; the group is left alone (rewriting it without them would bring deleted rows"
+            + " back) and retried by later runs: repair or replace the delete file", broken,
+            task.file().location(), id, rootMessage(e)), e);
+      }
+    }
+
+    /** Whether delete file {@code d} alone loads for {@code task}'s data file. */
+    private boolean readable(FileScanTask task, DeleteFile d) {
+      try {
+        Probe probe = new Probe(table.io(), task.file().location(), d, table.schema());
+        probe.deletedRowPositions();
+        probe.eqDeletedRowFilter();
+        return true;
+      } catch (RuntimeException e) {
+        rethrowIfStore(e);
+        return false;
+      }
+    }
+
+    private String unreadableData(DataFile input, RuntimeException e) {
+      rethrowIfStore(e);
+      return String.format(Locale.ROOT, "Cannot read data file %s of %s with its row-level deletes applied: %s; it"
+          + " stays live with its delete files and out of compaction plans: repair or replace it, then release it"
+          + " with Compactor.clearQuarantine", input.location(), id, rootMessage(e));
+    }
+
+    private void closeOutput() throws IOException {
+      DataWriter<Record> w = writer;
+      writer = null;
+      w.close();
+      DataFile done = w.toDataFile();
+      writing = null;
+      outputs.put(done.location(), done);
+    }
+
+    /** Deletes every output this attempt wrote or began; failures are logged (the orphan sweeper takes them). */
+    void discard() {
       if (writer != null) {
         try {
           writer.close();
         } catch (IOException | RuntimeException suppressed) {
           LOG.debug("Closing an abandoned output of {} failed", id, suppressed);
         }
+        writer = null;
+      }
+      List<String> written = new ArrayList<>(outputs.keySet());
+      if (writing != null) {
+        written.add(writing);
+      }
+      for (String location : written) {
+        try {
+          table.io().deleteFile(location);
+        } catch (RuntimeException e) {
+          LOG.info("Cannot delete discarded output {} of {}; the orphan sweeper will: {}", location, id,
+              e.getMessage());
+        }
+      }
+      outputs.clear();
+      writing = null;
+    }
+
+    private void closeQuietly(CloseableIterator<Record> it, CloseableIterable<Record> rows, DataFile input) {
+      try {
+        if (it != null) {
+          it.close();
+        }
+        if (rows != null) {
+          rows.close();
+        }
+      } catch (IOException | RuntimeException e) {
+        // Every row wanted was read (or the file is already known unreadable): a failing close loses nothing.
+        LOG.debug("Closing the reader of {} of {} failed", input.location(), id, e);
       }
     }
-    Map<DeleteFile, Set<String>> referenced = new LinkedHashMap<>();
-    for (DeleteFile d : positionDeletes.values()) {
-      referenced.put(d, referencedBy(table, id, d));
+  }
+
+  /** A failure that is the store's, not a file's: it propagates, so the chunk is retried. */
+  private static void rethrowIfStore(RuntimeException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof StorageException || t instanceof org.apache.iceberg.exceptions.NotFoundException) {
+        throw e;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
     }
-    Set<String> locations = new HashSet<>();
-    inputs.forEach(f -> locations.add(f.location()));
-    LOG.info("Rewrote {} files of partition {} of {} at snapshot {} with {} delete files applied: {} rows dropped,"
-        + " {} outputs", inputs.size(), partition, id, snapshot.snapshotId(), positionDeletes.size(), deleted,
-        outputs.size());
-    return new Result(snapshot, Set.copyOf(locations), Map.copyOf(outputs), referenced);
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String msg = root.getMessage();
+    return root.getClass().getSimpleName() + (msg == null ? "" : ": " + msg);
+  }
+
+  /** Rows of an input already written when it turned out unreadable: the attempt is discarded and redone. */
+  private static final class RowsOfUnreadableInput extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    RowsOfUnreadableInput(String location) {
+      super(location, null, false, false);
+    }
+  }
+
+  /** A delete file that applies to an input cannot be read: the group is left alone. */
+  private static final class UnreadableDeletes extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    UnreadableDeletes(String message, Throwable cause) {
+      super(message, cause, false, false);
+    }
+  }
+
+  /** Iceberg's delete loading for one data file and one delete file: tells which delete file is unreadable. */
+  private static final class Probe extends DeleteFilter<Record> {
+    private final FileIO io;
+
+    Probe(FileIO io, String dataFile, DeleteFile delete, Schema schema) {
+      super(dataFile, List.of(delete), schema, schema);
+      this.io = io;
+    }
+
+    @Override
+    protected StructLike asStructLike(Record record) {
+      return record; // only delete loading is probed, never a row
+    }
+
+    @Override
+    protected InputFile getInputFile(String location) {
+      return io.newInputFile(location);
+    }
   }
 
   /**
@@ -245,11 +497,6 @@ final class IcebergDeleteRewrite {
         .createWriterFunc(GenericParquetWriter::create)
         .overwrite()
         .build();
-  }
-
-  private static DataFile close(DataWriter<Record> writer) throws IOException {
-    writer.close();
-    return writer.toDataFile();
   }
 
   /** Where each column of the table schema sits in the rows read with the delete filter's schema. */

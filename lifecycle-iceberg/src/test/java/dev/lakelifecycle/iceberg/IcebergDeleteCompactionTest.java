@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lakelifecycle.api.CommitConflictException;
+import dev.lakelifecycle.api.CorruptFileException;
 import dev.lakelifecycle.api.DataFile;
 import dev.lakelifecycle.api.TableId;
 import dev.lakelifecycle.api.TableSnapshot;
@@ -44,9 +45,11 @@ import org.apache.iceberg.RowDelta;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.data.GenericDeleteFilter;
 import org.apache.iceberg.data.GenericRecord;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
+import org.apache.iceberg.data.parquet.GenericParquetReaders;
 import org.apache.iceberg.data.parquet.GenericParquetWriter;
 import org.apache.iceberg.deletes.EqualityDeleteWriter;
 import org.apache.iceberg.deletes.PositionDelete;
@@ -324,6 +327,213 @@ class IcebergDeleteCompactionTest {
     }
   }
 
+  @Test
+  void corruptDataPageInAPartitionWithPositionDeletesIsQuarantinedTheRestCompactedAndItsDeletesKept() {
+    List<String> a = writeFiles(hourA, "a", 4);
+    writeFiles(hourB, "b", 3);
+    // a1 has a delete of its own and shares one with a0; a2's delete references a2 only.
+    positionDeletes(hourA, Map.of(a.get(1), List.of(2L)));
+    positionDeletes(hourA, Map.of(a.get(0), List.of(0L), a.get(1), List.of(7L)));
+    positionDeletes(hourA, Map.of(a.get(2), List.of(4L)));
+    equalityDelete(hourB, "b0-1");
+    String corrupt = a.get(1);
+    byte[] original = corrupt(corrupt, bytes -> {
+      for (int i = 4; i < 40; i++) {
+        bytes[i] = (byte) 0xff; // the first page header, right after the magic: the footer stays valid
+      }
+      return bytes;
+    });
+    // Iceberg's scan offers a1 all three position-delete files (path bounds do not prune them).
+    List<String> deletesOfCorrupt = deletesOf(corrupt);
+    assertThat(deletesOfCorrupt).hasSize(3);
+
+    CompactionResult result;
+    try (Lifecycle lake = lifecycle(catalog)) {
+      result = lake.compactor().compact(EVENTS).minInputFiles(2).force(true).execute();
+    }
+
+    assertThat(result.outcome()).isEqualTo(CompactionResult.Outcome.COMPLETED);
+    assertThat(result.quarantined()).singleElement().satisfies(q -> {
+      assertThat(q.location()).isEqualTo(corrupt);
+      assertThat(q.error()).contains(corrupt, "clearQuarantine");
+    });
+    assertThat(result.filesRemoved()).isEqualTo(6);
+    assertThat(result.filesAdded()).isEqualTo(2);
+    assertThat(catalog.loadTable(EVENTS).liveFiles()).hasSize(3).anySatisfy(f -> assertThat(f.location())
+        .isEqualTo(corrupt));
+    // Every row of the readable files is there once, deleted rows stay deleted; the corrupt file's deletes stay.
+    assertThat(readMessagesExcept(corrupt)).isEqualTo(withoutPrefix(expected, "a1-"));
+    // a2's delete went with a2; the two that reference a1 stay (restoring a1 below proves they still apply).
+    assertThat(deletesOf(corrupt)).hasSize(2).isSubsetOf(deletesOfCorrupt);
+    assertThat(deleteFiles(FileContent.POSITION_DELETES)).hasSize(2);
+
+    try (Lifecycle lake = lifecycle(catalog)) {
+      CompactionPlan plan = lake.compactor().compact(EVENTS).minInputFiles(2).force(true).plan();
+      assertThat(plan.decisions(CompactionPlan.Reason.QUARANTINED)).singleElement()
+          .satisfies(d -> assertThat(d.file().location()).isEqualTo(corrupt));
+      assertThat(plan.groups()).isEmpty();
+
+      // Repaired: its rows as the table always had them (no deleted row back), and compacted once released.
+      store.put(store.keyOf(corrupt).orElseThrow(), original);
+      assertThat(readMessages()).isEqualTo(expected);
+      assertThat(lake.compactor().clearQuarantine(EVENTS, List.of(corrupt))).isEqualTo(1);
+      CompactionResult after = lake.compactor().compact(EVENTS).minInputFiles(2).force(true).execute();
+      assertThat(after.quarantined()).isEmpty();
+      assertThat(after.filesRemoved()).isEqualTo(2);
+    }
+    assertThat(readMessages()).isEqualTo(expected).hasSize(7 * ROWS - 5);
+    assertThat(deleteFiles(FileContent.POSITION_DELETES)).isEmpty();
+  }
+
+  @Test
+  void fileTruncatedAfterThePlanInAPartitionWithEqualityDeletesIsQuarantinedAndTheRestCompacted() {
+    writeFiles(hourA, "a", 3);
+    List<String> b = writeFiles(hourB, "b", 2);
+    equalityDelete(hourA, "a0-3", "a1-5", "a2-9");
+    positionDeletes(hourB, Map.of(b.get(0), List.of(1L)));
+    String corrupt = locationOf("a1-");
+
+    CompactionResult result;
+    try (Lifecycle lake = lifecycle(catalog)) {
+      // The plan reads every footer (and remembers them); the file breaks before the rewrite reads its rows.
+      assertThat(lake.compactor().compact(EVENTS).minInputFiles(2).force(true).plan().groups()).hasSize(2);
+      corrupt(corrupt, bytes -> java.util.Arrays.copyOf(bytes, bytes.length / 2));
+      result = lake.compactor().compact(EVENTS).minInputFiles(2).force(true).execute();
+    }
+
+    assertThat(result.outcome()).isEqualTo(CompactionResult.Outcome.COMPLETED);
+    assertThat(result.quarantined()).singleElement().satisfies(q -> {
+      assertThat(q.location()).isEqualTo(corrupt);
+      assertThat(q.error()).contains(corrupt, "Compactor.clearQuarantine");
+    });
+    assertThat(result.groupsCompacted()).isEqualTo(2);
+    assertThat(result.filesRemoved()).isEqualTo(4);
+    assertThat(catalog.loadTable(EVENTS).liveFiles()).hasSize(3);
+    assertThat(readMessagesExcept(corrupt)).isEqualTo(withoutPrefix(expected, "a1-")).hasSize(5 * ROWS - 4 - 9);
+    // The equality delete still applies to the quarantined file (its sequence number is unchanged).
+    assertThat(deleteFiles(FileContent.EQUALITY_DELETES)).hasSize(1);
+    assertThat(deletesOf(corrupt)).hasSize(1);
+
+    try (Lifecycle lake = lifecycle(catalog)) {
+      CompactionPlan plan = lake.compactor().compact(EVENTS).minInputFiles(2).force(true).plan();
+      assertThat(plan.decisions(CompactionPlan.Reason.QUARANTINED)).singleElement()
+          .satisfies(d -> assertThat(d.detail()).startsWith("quarantined:"));
+      assertThat(lake.compactor().compact(EVENTS).minInputFiles(2).force(true).execute().filesRemoved()).isZero();
+    }
+  }
+
+  @Test
+  void rowsOfALaterCorruptRowGroupAlreadyWrittenAreDiscardedAndTheGroupRewrittenWithoutIt() {
+    List<String> a = writeFiles(hourA, "a", 2);
+    List<Long> rowGroups = new ArrayList<>();
+    String big = writeFileWithRowGroups(hourA, "z0", 3000, rowGroups);
+    assertThat(rowGroups).hasSizeGreaterThan(2);
+    positionDeletes(hourA, Map.of(a.get(0), List.of(1L), big, List.of(5L)));
+    corrupt(big, bytes -> {
+      long last = rowGroups.get(rowGroups.size() - 1);
+      for (int i = 0; i < 36; i++) {
+        bytes[(int) last + i] = (byte) 0xff; // the last row group's first page header
+      }
+      return bytes;
+    });
+    CatalogTable t = catalog.loadTable(EVENTS);
+    List<DataFile> inputs = t.liveFiles();
+    // The big file first, so its early row groups are written before its last one fails.
+    List<DataFile> ordered = new ArrayList<>(inputs.stream().filter(f -> f.location().equals(big)).toList());
+    inputs.stream().filter(f -> !f.location().equals(big)).forEach(ordered::add);
+    List<String> given = new ArrayList<>();
+
+    CatalogTable.Rewrite r = t.rewriteGroup(ordered, new CatalogTable.RewriteSettings(128L << 20, 8L << 20,
+        64L << 20), () -> {
+          String location = t.location() + "/data/rewritten-" + given.size() + ".parquet";
+          given.add(location);
+          return location;
+        }).orElseThrow();
+
+    assertThat(r.unreadable().entrySet()).singleElement().satisfies(e -> {
+      assertThat(e.getKey().location()).isEqualTo(big);
+      assertThat(e.getValue()).contains(big, "clearQuarantine");
+    });
+    assertThat(r.kept()).isEmpty();
+    assertThat(r.rewritten()).extracting(DataFile::location).containsExactlyInAnyOrderElementsOf(a);
+    assertThat(r.outputs()).singleElement().satisfies(f -> assertThat(f.recordCount()).isEqualTo(2 * ROWS - 1));
+    // The first attempt's output held rows of the big file: it was deleted, only the second attempt's remains.
+    assertThat(given).hasSize(2);
+    assertThat(store.stat(store.keyOf(given.get(0)).orElseThrow())).isEmpty();
+    t.commitReplace(r.rewritten(), r.outputs(), Map.of());
+
+    assertThat(readMessagesExcept(big)).isEqualTo(withoutPrefix(expected, "z0-"));
+    // The shared position-delete file still references the big file: it stays and still applies to it.
+    assertThat(deletesOf(big)).hasSize(1);
+
+    // The all-or-nothing rewriteFiles refuses the group instead, naming the file; nothing it wrote remains.
+    CatalogTable again = catalog.loadTable(EVENTS);
+    List<DataFile> live = again.liveFiles();
+    List<String> more = new ArrayList<>();
+    assertThatThrownBy(() -> again.rewriteFiles(live, new CatalogTable.RewriteSettings(128L << 20, 8L << 20,
+        64L << 20), () -> {
+          String location = again.location() + "/data/refused-" + more.size() + ".parquet";
+          more.add(location);
+          return location;
+        })).isInstanceOf(CorruptFileException.class).hasMessageContaining(big);
+    assertThat(more).allSatisfy(l -> assertThat(store.stat(store.keyOf(l).orElseThrow())).isEmpty());
+  }
+
+  @Test
+  void unreadableDeleteFileLeavesItsGroupAloneAndTheOtherGroupsAreCompacted() {
+    Instant hourC = hourB.plus(1, ChronoUnit.HOURS);
+    List<String> a = writeFiles(hourA, "a", 3);
+    writeFiles(hourB, "b", 3);
+    List<String> c = writeFiles(hourC, "c", 3);
+    positionDeletes(hourA, Map.of(a.get(0), List.of(1L), a.get(2), List.of(3L)));
+    String brokenPositions = deleteFiles(FileContent.POSITION_DELETES).get(0).location();
+    equalityDelete(hourB, "b1-1", "b2-2");
+    String brokenEqualities = deleteFiles(FileContent.EQUALITY_DELETES).get(0).location();
+    positionDeletes(hourC, Map.of(c.get(1), List.of(0L)));
+    List<String> liveBefore = catalog.loadTable(EVENTS).liveFiles().stream().map(DataFile::location).toList();
+    byte[] positions = corrupt(brokenPositions, bytes -> java.util.Arrays.copyOf(bytes, bytes.length - 20));
+    byte[] equalities = corrupt(brokenEqualities, bytes -> {
+      for (int i = bytes.length - 40; i < bytes.length - 8; i++) {
+        bytes[i] = (byte) 0x5a; // the footer
+      }
+      return bytes;
+    });
+
+    CompactionResult result;
+    try (Lifecycle lake = lifecycle(catalog)) {
+      result = lake.compactor().compact(EVENTS).minInputFiles(2).force(true).execute();
+    }
+
+    // Only hour C is compacted; A and B are left exactly as they were, their data files neither quarantined nor
+    // rewritten, and the broken delete files still in place.
+    assertThat(result.outcome()).isEqualTo(CompactionResult.Outcome.COMPLETED);
+    assertThat(result.quarantined()).isEmpty();
+    assertThat(result.groupsCompacted()).isEqualTo(1);
+    assertThat(result.filesRemoved()).isEqualTo(3);
+    List<String> live = catalog.loadTable(EVENTS).liveFiles().stream().map(DataFile::location).toList();
+    assertThat(live).hasSize(7).containsAll(liveBefore.stream().filter(l -> !c.contains(l)).toList());
+    assertThat(deleteFiles(FileContent.POSITION_DELETES)).extracting(DeleteFile::location)
+        .containsExactly(brokenPositions);
+    assertThat(deleteFiles(FileContent.EQUALITY_DELETES)).extracting(DeleteFile::location)
+        .containsExactly(brokenEqualities);
+    // The catalog says why, naming the delete file.
+    CatalogTable t = catalog.loadTable(EVENTS);
+    List<DataFile> hourAFiles = t.liveFiles().stream().filter(f -> a.contains(f.location())).toList();
+    assertThat(t.rewriteGroup(hourAFiles, new CatalogTable.RewriteSettings(128L << 20, 8L << 20, 64L << 20),
+        () -> t.location() + "/data/never-" + System.nanoTime() + ".parquet").orElseThrow()).satisfies(r -> {
+          assertThat(r.rewritten()).isEmpty();
+          assertThat(r.outputs()).isEmpty();
+          assertThat(r.unreadable()).isEmpty();
+          assertThat(r.kept()).hasSize(3).allSatisfy((f, why) -> assertThat(why)
+              .contains(brokenPositions, "left alone", "would bring deleted rows back"));
+        });
+
+    // Repaired, every row is as before the run: no deleted row came back, none was lost.
+    store.put(store.keyOf(brokenPositions).orElseThrow(), positions);
+    store.put(store.keyOf(brokenEqualities).orElseThrow(), equalities);
+    assertThat(readMessages()).isEqualTo(expected).hasSize(9 * ROWS - 5);
+  }
+
   // ---- helpers -------------------------------------------------------------------------------------------
 
   private Lifecycle lifecycle(TableCatalog tables) {
@@ -374,6 +584,95 @@ class IcebergDeleteCompactionTest {
       }
     }
     return out;
+  }
+
+  /** Replaces the bytes of the object at {@code location} by {@code change}'s; returns the original bytes. */
+  private byte[] corrupt(String location, java.util.function.UnaryOperator<byte[]> change) {
+    String key = store.keyOf(location).orElseThrow();
+    byte[] original = store.read(key);
+    store.put(key, change.apply(original.clone()));
+    return original;
+  }
+
+  /** The location of the live data file whose rows' messages start with {@code prefix}. */
+  private String locationOf(String prefix) {
+    return tasks().stream().map(t -> t.file().location())
+        .filter(l -> l.substring(l.lastIndexOf('/') + 1).startsWith(prefix)).findFirst().orElseThrow();
+  }
+
+  /** Locations of the delete files that apply to the live data file at {@code location}. */
+  private List<String> deletesOf(String location) {
+    return tasks().stream().filter(t -> t.file().location().equals(location)).findFirst().orElseThrow()
+        .deletes().stream().map(DeleteFile::location).toList();
+  }
+
+  private static TreeSet<String> withoutPrefix(TreeSet<String> messages, String prefix) {
+    TreeSet<String> out = new TreeSet<>(messages);
+    out.removeIf(m -> m.startsWith(prefix));
+    return out;
+  }
+
+  /**
+   * Messages of the rows of every live data file but {@code skipped}, read with the deletes that apply to each by
+   * Iceberg's own delete filter (a scan of the whole table would fail on the skipped, unreadable file).
+   */
+  private TreeSet<String> readMessagesExcept(String skipped) {
+    Table table = iceberg();
+    TreeSet<String> out = new TreeSet<>();
+    for (FileScanTask task : tasks()) {
+      if (task.file().location().equals(skipped)) {
+        continue;
+      }
+      GenericDeleteFilter deletes = new GenericDeleteFilter(table.io(), task, table.schema(), table.schema());
+      Schema required = deletes.requiredSchema();
+      try (CloseableIterable<Record> rows = deletes.filter(Parquet.read(table.io().newInputFile(
+          task.file().location())).project(required)
+          .createReaderFunc(type -> GenericParquetReaders.buildReader(required, type)).build())) {
+        for (Record r : rows) {
+          assertThat(out.add((String) r.getField("msg"))).as("duplicate row %s", r).isTrue();
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Appends one file of {@code rows} rows in small row groups; {@code rowGroups} receives the row groups' start
+   * offsets. Messages are {@code <prefix>-<row>}.
+   */
+  private String writeFileWithRowGroups(Instant hour, String prefix, int rows, List<Long> rowGroups) {
+    Table table = iceberg();
+    List<Record> records = new ArrayList<>();
+    for (int i = 0; i < rows; i++) {
+      GenericRecord r = GenericRecord.create(SCHEMA);
+      r.setField("ts", OffsetDateTime.ofInstant(hour.plusMillis(i), ZoneOffset.UTC));
+      r.setField("level", "INFO");
+      r.setField("msg", prefix + "-" + i);
+      records.add(r);
+      expected.add(prefix + "-" + i);
+    }
+    PartitionData partition = partition(table, hour);
+    OutputFile output = table.io().newOutputFile(table.locationProvider().newDataLocation(table.spec(), partition,
+        prefix + "-" + System.nanoTime() + ".parquet"));
+    try {
+      FileAppender<Record> writer = Parquet.write(output).schema(SCHEMA)
+          .set(org.apache.iceberg.TableProperties.PARQUET_ROW_GROUP_SIZE_BYTES, "2048")
+          .set(org.apache.iceberg.TableProperties.PARQUET_ROW_GROUP_CHECK_MIN_RECORD_COUNT, "100")
+          .set(org.apache.iceberg.TableProperties.PARQUET_ROW_GROUP_CHECK_MAX_RECORD_COUNT, "100")
+          .createWriterFunc(type -> GenericParquetWriter.create(SCHEMA, type)).build();
+      try (writer) {
+        writer.addAll(records);
+      }
+      rowGroups.addAll(writer.splitOffsets());
+      table.newAppend().appendFile(DataFiles.builder(table.spec()).withPath(output.location())
+          .withFormat(FileFormat.PARQUET).withFileSizeInBytes(writer.length()).withMetrics(writer.metrics())
+          .withSplitOffsets(writer.splitOffsets()).withPartition(partition).build()).commit();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return output.location();
   }
 
   private static PartitionData partition(Table table, Instant hour) {

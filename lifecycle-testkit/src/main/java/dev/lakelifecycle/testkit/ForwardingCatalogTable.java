@@ -98,6 +98,12 @@ public abstract class ForwardingCatalogTable extends ForwardingObject<CatalogTab
   }
 
   @Override
+  public Optional<Rewrite> rewriteGroup(List<DataFile> inputs, RewriteSettings sizes,
+      java.util.function.Supplier<String> nextLocation) {
+    return delegate().rewriteGroup(inputs, sizes, nextLocation);
+  }
+
+  @Override
   public Optional<TableSnapshot> findAppend(String commitKey) {
     return delegate().findAppend(commitKey);
   }

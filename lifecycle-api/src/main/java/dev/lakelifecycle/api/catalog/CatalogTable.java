@@ -175,6 +175,49 @@ public interface CatalogTable {
   }
 
   /**
+   * What a {@linkplain #rewriteGroup catalog rewrite of one group} did.
+   *
+   * @param outputs the files written, each at a location {@code nextLocation} gave; empty if every row of
+   *     {@code rewritten} was deleted, or if nothing was rewritten
+   * @param rewritten the inputs whose remaining rows are in {@code outputs}: the caller's {@link #commitReplace}
+   *     removes exactly these; empty if the group was left alone
+   * @param unreadable inputs whose own data cannot be read (corrupt page, truncated file, garbage footer), each
+   *     with why (naming the file and the fix); they are left out, stay live, and the caller should quarantine them
+   * @param kept inputs left in place for a reason other than their own data (e.g. a row-level delete file that
+   *     applies to them cannot be read, so rewriting them would bring deleted rows back), each with why; when this
+   *     is not empty nothing of the group was rewritten ({@code outputs} and {@code rewritten} are empty)
+   */
+  record Rewrite(List<DataFile> outputs, List<DataFile> rewritten, Map<DataFile, String> unreadable,
+      Map<DataFile, String> kept) {
+    public Rewrite {
+      outputs = List.copyOf(outputs);
+      rewritten = List.copyOf(rewritten);
+      unreadable = Map.copyOf(unreadable);
+      kept = Map.copyOf(kept);
+    }
+  }
+
+  /**
+   * {@link #rewriteFiles}, but an unreadable input does not fail the whole group: it is reported in
+   * {@link Rewrite#unreadable()} and the rest of the group is rewritten without it, and a group that cannot be
+   * rewritten safely at all is reported in {@link Rewrite#kept()} with nothing written. Compaction calls this one.
+   *
+   * <p>Default: {@link #rewriteFiles} with every input rewritten (catalogs that cannot tell which input failed
+   * throw instead).
+   *
+   * @param inputs live data files of one partition, all of {@link #liveFiles()}
+   * @param sizes sizes to write to
+   * @param nextLocation gives the location of the next output file; called once per output
+   * @return the rewrite, or empty if the compactor should merge the files itself
+   * @throws CommitConflictException if an input is no longer live
+   * @throws dev.lakelifecycle.api.StorageException if the store fails (outputs written so far are removed; retry)
+   */
+  default Optional<Rewrite> rewriteGroup(List<DataFile> inputs, RewriteSettings sizes,
+      Supplier<String> nextLocation) {
+    return rewriteFiles(inputs, sizes, nextLocation).map(out -> new Rewrite(out, inputs, Map.of(), Map.of()));
+  }
+
+  /**
    * The snapshot that committed the append with this key, if any retained or expired-but-remembered
    * snapshot did. Stagers use it to recognise a flush that committed before a crash.
    */

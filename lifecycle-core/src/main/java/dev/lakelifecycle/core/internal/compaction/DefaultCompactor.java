@@ -907,8 +907,8 @@ public final class DefaultCompactor implements Compactor {
           // deletes), so the inputs are removed with nothing in their place.
           if (r.outputs().isEmpty() && r.merged().isEmpty()) {
             String note = String.format(Locale.ROOT, "skipped: fewer than 2 of its %d inputs could be merged"
-                + " (%d quarantined, %d of another schema)", w.inputs().size(), r.quarantined().size(),
-                r.excluded().size());
+                + " (%d quarantined, %d left in place%s)", w.inputs().size(), r.quarantined().size(),
+                r.excluded().size(), r.excluded().isEmpty() ? "" : ": " + r.excluded().get(0).error());
             state.skippedGroups.put(w.group().id(), note);
             continue;
           }
