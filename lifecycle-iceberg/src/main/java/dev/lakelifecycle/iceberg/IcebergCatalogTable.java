@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lakelifecycle.api.CommitConflictException;
-import dev.lakelifecycle.api.CorruptFileException;
 import dev.lakelifecycle.api.DataFile;
 import dev.lakelifecycle.api.IncompleteValidSetException;
 import dev.lakelifecycle.api.PartitionSpec;
@@ -79,7 +78,7 @@ final class IcebergCatalogTable implements CatalogTable {
   private final TableIdentifier ident;
   private final Table table;
   private View view;
-  /** Delete-applying rewrites done since the last replace commit, by input location (see {@link #rewriteFiles}). */
+  /** Delete-applying rewrites done since the last replace commit, by input location (see {@link #rewriteGroup}). */
   private final Map<String, IcebergDeleteRewrite.Result> rewrites = new HashMap<>();
 
   IcebergCatalogTable(IcebergTableCatalog owner, TableId id, TableIdentifier ident, Table table) {
@@ -215,46 +214,10 @@ final class IcebergCatalogTable implements CatalogTable {
    *
    * <p>Rewrites the group when a row-level delete file of the handle's snapshot may apply to one of its inputs
    * (its partition holds one, or the table holds a global equality delete): see {@link IcebergDeleteRewrite}. The
-   * result is kept for the next {@link #commitReplace}, which commits it validated from the snapshot read here.
-   *
-   * @throws CorruptFileException if an input or a delete file that applies to one cannot be read (nothing written
-   *     is kept; {@link #rewriteGroup} leaves such inputs out instead)
-   * @throws CommitConflictException also if the table has a sort order (its files with deletes are
-   *     {@linkplain #filesKeptFromRewrite() kept from rewrites}, so such a group is stale: re-plan)
-   */
-  @Override
-  public synchronized Optional<List<DataFile>> rewriteFiles(List<DataFile> inputs, RewriteSettings sizes,
-      java.util.function.Supplier<String> nextLocation) {
-    Optional<Rewrite> r = rewriteGroup(inputs, sizes, nextLocation);
-    if (r.isEmpty()) {
-      return Optional.empty();
-    }
-    Rewrite done = r.get();
-    if (done.unreadable().isEmpty() && done.kept().isEmpty()) {
-      return Optional.of(done.outputs());
-    }
-    // This method's contract is that exactly the inputs are replaced: a partial rewrite cannot be committed.
-    inputs.forEach(f -> rewrites.remove(f.location()));
-    for (DataFile out : done.outputs()) {
-      try {
-        table.io().deleteFile(out.location());
-      } catch (RuntimeException e) {
-        LOG.info("Cannot delete discarded output {} of {}; the orphan sweeper will: {}", out.location(), id,
-            e.getMessage());
-      }
-    }
-    String why = !done.kept().isEmpty() ? done.kept().values().iterator().next()
-        : String.join("; ", new TreeMap<>(done.unreadable().entrySet().stream().collect(
-            java.util.stream.Collectors.toMap(e -> e.getKey().location(), Map.Entry::getValue))).values());
-    throw new CorruptFileException(why);
-  }
-
-  /**
-   * {@inheritDoc}
-   *
-   * <p>As {@link #rewriteFiles}; a data file whose own rows cannot be read is {@linkplain Rewrite#unreadable() left
-   * out} (its delete files stay, and keep applying to it), and a group one of whose delete files cannot be read is
-   * {@linkplain Rewrite#kept() left alone}: see {@link IcebergDeleteRewrite#rewrite}.
+   * result is kept for the next {@link #commitReplace}, which commits it validated from the snapshot read here. A
+   * data file whose own rows cannot be read is {@linkplain Rewrite#unreadable() left out} (its delete files stay,
+   * and keep applying to it), and a group one of whose delete files cannot be read is
+   * {@linkplain Rewrite#kept() left alone}.
    *
    * @throws CommitConflictException also if the table has a sort order (its files with deletes are
    *     {@linkplain #filesKeptFromRewrite() kept from rewrites}, so such a group is stale: re-plan)
@@ -354,13 +317,13 @@ final class IcebergCatalogTable implements CatalogTable {
    * {@inheritDoc}
    *
    * <p>One Iceberg {@code RewriteFiles} commit, validated from the snapshot the inputs were read at (the oldest
-   * {@link #rewriteFiles} read of them, else this handle's snapshot): a delete, overwrite or row-level delete of
+   * {@link #rewriteGroup} read of them, else this handle's snapshot): a delete, overwrite or row-level delete of
    * an input committed since then fails it. On format version 2 and later the added files take that snapshot's
    * sequence number as their data sequence number, so equality deletes committed meanwhile still apply to their
    * rows (apache/iceberg#10312). Position-delete files that only reference removed files are removed with them.
    *
    * @throws IllegalStateException if a removed file has row-level deletes and was not rewritten by
-   *     {@link #rewriteFiles} (its deleted rows would come back), or an added output of that rewrite comes without
+   *     {@link #rewriteGroup} (its deleted rows would come back), or an added output of that rewrite comes without
    *     all of its inputs; the table is unchanged
    */
   @Override
@@ -417,8 +380,8 @@ final class IcebergCatalogTable implements CatalogTable {
         && planned.hasDeletes(live.get(f.location()), table.specs())).map(DataFile::location).toList();
     if (!unapplied.isEmpty()) {
       throw new IllegalStateException(String.format(Locale.ROOT, "Cannot replace %s in %s: row-level deletes apply"
-          + " to them at snapshot %s and they were not rewritten by CatalogTable.rewriteFiles, so their deleted rows"
-          + " would come back; the table is unchanged (rewrite them through rewriteFiles)", unapplied, id,
+          + " to them at snapshot %s and they were not rewritten by CatalogTable.rewriteGroup, so their deleted rows"
+          + " would come back; the table is unchanged (rewrite them through rewriteGroup)", unapplied, id,
           planned.snapshotId));
     }
     // The compactor's own outputs: their metrics come from their footers.
@@ -810,7 +773,7 @@ final class IcebergCatalogTable implements CatalogTable {
       Instant at = Instant.ofEpochMilli(s.timestampMillis());
       oldest = oldest == null || at.isBefore(oldest) ? at : oldest;
     }
-    // Partitions with row-level deletes: their data files are rewritten by rewriteFiles, which applies the
+    // Partitions with row-level deletes: their data files are rewritten by rewriteGroup, which applies the
     // deletes, or, in a sorted table, left alone (that rewrite cannot sort).
     boolean sorted = !sortOrder().isUnsorted();
     Set<String> deletedPartitions = new HashSet<>();

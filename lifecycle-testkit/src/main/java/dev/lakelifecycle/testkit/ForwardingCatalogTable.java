@@ -92,12 +92,6 @@ public abstract class ForwardingCatalogTable extends ForwardingObject<CatalogTab
   }
 
   @Override
-  public Optional<List<DataFile>> rewriteFiles(List<DataFile> inputs, RewriteSettings sizes,
-      java.util.function.Supplier<String> nextLocation) {
-    return delegate().rewriteFiles(inputs, sizes, nextLocation);
-  }
-
-  @Override
   public Optional<Rewrite> rewriteGroup(List<DataFile> inputs, RewriteSettings sizes,
       java.util.function.Supplier<String> nextLocation) {
     return delegate().rewriteGroup(inputs, sizes, nextLocation);

@@ -122,14 +122,14 @@ public interface CatalogTable {
    * rewrite take them, each with why, so that compaction can say so in its plan
    * ({@link dev.lakelifecycle.api.compaction.CompactionPlan.Reason#KEPT_BY_CATALOG}). The Iceberg catalog keeps
    * files of an older partition spec, and files with row-level deletes of a table with a sort order (its
-   * {@link #rewriteFiles delete-applying rewrite} writes unsorted outputs). Default: none.
+   * {@link #rewriteGroup delete-applying rewrite} writes unsorted outputs). Default: none.
    */
   default Map<DataFile, String> filesKeptFromRewrite() {
     return Map.of();
   }
 
   /**
-   * Sizes a {@link #rewriteFiles catalog rewrite} writes to.
+   * Sizes a {@link #rewriteGroup catalog rewrite} writes to.
    *
    * @param targetFileSizeBytes output file size to aim for, bytes (outputs roll there); &gt; 0
    * @param rowGroupSizeBytes output row group size, uncompressed bytes; &gt; 0
@@ -145,34 +145,6 @@ public interface CatalogTable {
     }
   }
 
-  /**
-   * Rewrites live data files whose rows only the catalog can read correctly, for compaction: files that row-level
-   * deletes of the catalog's format apply to (Iceberg position and equality deletes). Compaction offers every
-   * group of inputs here first; if this returns empty, it merges the files' Parquet rows itself.
-   *
-   * <p>When it rewrites, the catalog reads the inputs as of {@link #currentSnapshot()} with their deletes applied,
-   * streaming (never a whole input in memory), and writes the remaining rows, unsorted, to new files at locations
-   * taken from {@code nextLocation} in order (each under {@link #location()}; the caller records them before
-   * they are written, so a crash leaves nothing the orphan sweeper does not know). The outputs are then committed
-   * by the caller through {@link #commitReplace} with exactly {@code inputs} removed; that commit also removes
-   * the row-level delete files that no longer apply to any live file, and fails with a
-   * {@link CommitConflictException} if a delete touching an input was committed since this read.
-   *
-   * <p>Default: empty (no catalog-side rewrite; catalogs without row-level deletes need none).
-   *
-   * @param inputs live data files of one partition, all of {@link #liveFiles()}
-   * @param sizes sizes to write to
-   * @param nextLocation gives the location of the next output file; called once per output
-   * @return the written outputs ({@link DataFile#sortOrderId()} 0), or empty if compaction may merge these
-   *     inputs itself
-   * @throws CommitConflictException if an input is no longer live or can no longer be rewritten here (a delete
-   *     landed since the plan); nothing was written that the caller must keep, re-plan
-   * @throws dev.lakelifecycle.api.StorageException if an input, delete or output cannot be read or written
-   */
-  default Optional<List<DataFile>> rewriteFiles(List<DataFile> inputs, RewriteSettings sizes,
-      Supplier<String> nextLocation) {
-    return Optional.empty();
-  }
 
   /**
    * What a {@linkplain #rewriteGroup catalog rewrite of one group} did.
@@ -198,23 +170,37 @@ public interface CatalogTable {
   }
 
   /**
-   * {@link #rewriteFiles}, but an unreadable input does not fail the whole group: it is reported in
-   * {@link Rewrite#unreadable()} and the rest of the group is rewritten without it, and a group that cannot be
-   * rewritten safely at all is reported in {@link Rewrite#kept()} with nothing written. Compaction calls this one.
+   * Rewrites live data files whose rows only the catalog can read correctly, for compaction: files that row-level
+   * deletes of the catalog's format apply to (Iceberg position and equality deletes). Compaction offers every
+   * group of inputs here first; if this returns empty, it merges the files' Parquet rows itself.
    *
-   * <p>Default: {@link #rewriteFiles} with every input rewritten (catalogs that cannot tell which input failed
-   * throw instead).
+   * <p>When it rewrites, the catalog reads the inputs as of {@link #currentSnapshot()} with their deletes applied,
+   * streaming (never a whole input in memory), and writes the remaining rows, unsorted, to new files at locations
+   * taken from {@code nextLocation} in order (each under {@link #location()}; the caller records them before
+   * they are written, so a crash leaves nothing the orphan sweeper does not know). The outputs are then committed
+   * by the caller through {@link #commitReplace} with exactly {@link Rewrite#rewritten()} removed; that commit also
+   * removes the row-level delete files that no longer apply to any live file, and fails with a
+   * {@link CommitConflictException} if a delete touching an input was committed since this read.
+   *
+   * <p>An input whose own data cannot be read does not fail the group: it is reported in
+   * {@link Rewrite#unreadable()} (the caller quarantines it) and the rest is rewritten without it. A group that
+   * cannot be rewritten safely at all (a delete file that applies to it cannot be read) is reported in
+   * {@link Rewrite#kept()} with nothing written.
+   *
+   * <p>Default: empty (no catalog-side rewrite; catalogs without row-level deletes need none).
    *
    * @param inputs live data files of one partition, all of {@link #liveFiles()}
    * @param sizes sizes to write to
    * @param nextLocation gives the location of the next output file; called once per output
-   * @return the rewrite, or empty if the compactor should merge the files itself
-   * @throws CommitConflictException if an input is no longer live
+   * @return the rewrite (outputs with {@link DataFile#sortOrderId()} 0), or empty if compaction may merge these
+   *     inputs itself
+   * @throws CommitConflictException if an input is no longer live or can no longer be rewritten here (a delete
+   *     landed since the plan); nothing was written that the caller must keep, re-plan
    * @throws dev.lakelifecycle.api.StorageException if the store fails (outputs written so far are removed; retry)
    */
   default Optional<Rewrite> rewriteGroup(List<DataFile> inputs, RewriteSettings sizes,
       Supplier<String> nextLocation) {
-    return rewriteFiles(inputs, sizes, nextLocation).map(out -> new Rewrite(out, inputs, Map.of(), Map.of()));
+    return Optional.empty();
   }
 
   /**
