@@ -30,7 +30,7 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
  * <p>Lifecycle, as parquet-java expects it: one instance per writer or reader, which releases it when it closes
  * ({@code ParquetWriter.close()}, {@code ParquetFileReader.close()}); {@link #release()} frees the delegate and the
  * scratch buffers, and the factory remains usable afterwards (a {@code ParquetReader} over several files releases it
- * after each). Like parquet-java's, an instance and its compressors are not thread-safe; decompressors are. The
+ * after each). Like parquet-java's, an instance and its compressors are not thread-safe (its zstd decompressor is). The
  * compressor's output is valid until its next {@code compress} call, as parquet-java's is.
  */
 public final class ZstdCodecFactory implements CompressionCodecFactory {
