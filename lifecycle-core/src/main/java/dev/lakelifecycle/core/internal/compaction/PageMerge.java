@@ -8,6 +8,7 @@ import dev.lakelifecycle.api.ObjectNotFoundException;
 import dev.lakelifecycle.api.StorageException;
 import dev.lakelifecycle.api.storage.ObjectStore;
 import dev.lakelifecycle.api.storage.SeekableInput;
+import dev.lakelifecycle.core.internal.parquet.ZstdCodecFactory;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
@@ -34,13 +35,11 @@ import org.apache.parquet.column.Encoding;
 import org.apache.parquet.column.page.DictionaryPage;
 import org.apache.parquet.column.statistics.Statistics;
 import org.apache.parquet.compression.CompressionCodecFactory;
-import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.format.DataPageHeader;
 import org.apache.parquet.format.DataPageHeaderV2;
 import org.apache.parquet.format.PageHeader;
 import org.apache.parquet.format.Util;
 import org.apache.parquet.format.converter.ParquetMetadataConverter;
-import org.apache.parquet.hadoop.CodecFactory;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
@@ -881,7 +880,7 @@ final class PageMerge implements AutoCloseable {
     private final CompressionCodecName codec;
     private final ZstdCompressCtx zstd;
     private final ZstdDecompressCtx unzstd = new ZstdDecompressCtx();
-    /** Only for codecs other than zstd; created on first use (Hadoop's codec pool logs each codec it creates). */
+    /** Only for codecs other than zstd (which this class compresses itself); created on first use. */
     private CompressionCodecFactory codecs;
 
     Codec(CompressionCodecName codec) {
@@ -970,7 +969,7 @@ final class PageMerge implements AutoCloseable {
 
     private CompressionCodecFactory factory() {
       if (codecs == null) {
-        codecs = new CodecFactory(new PlainParquetConfiguration(), 1 << 20);
+        codecs = ZstdCodecFactory.create();
       }
       return codecs;
     }

@@ -12,6 +12,7 @@ import dev.lakelifecycle.api.storage.ObjectStore;
 import dev.lakelifecycle.core.internal.parquet.StoreInputFile;
 import dev.lakelifecycle.core.internal.parquet.StoreOutputFile;
 import dev.lakelifecycle.core.internal.parquet.WriterDefaults;
+import dev.lakelifecycle.core.internal.parquet.ZstdCodecFactory;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -27,7 +28,6 @@ import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
@@ -282,7 +282,7 @@ final class SortingRewriter {
   }
 
   private ParquetFileReader open(DataFile f) throws IOException {
-    return ParquetFileReader.open(inputFile(f), ParquetReadOptions.builder(new PlainParquetConfiguration()).build());
+    return ParquetFileReader.open(inputFile(f), ZstdCodecFactory.readOptions());
   }
 
   private InputFile inputFile(DataFile f) {
@@ -585,6 +585,7 @@ final class SortingRewriter {
   private static final class GroupReader extends ParquetReader.Builder<Group> {
     GroupReader(InputFile file) {
       super(file, new PlainParquetConfiguration());
+      withCodecFactory(ZstdCodecFactory.create());
     }
 
     @Override

@@ -9,6 +9,7 @@ import dev.lakelifecycle.api.storage.ObjectStore;
 import dev.lakelifecycle.core.internal.parquet.StoreInputFile;
 import dev.lakelifecycle.core.internal.parquet.StoreOutputFile;
 import dev.lakelifecycle.core.internal.parquet.WriterDefaults;
+import dev.lakelifecycle.core.internal.parquet.ZstdCodecFactory;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -25,7 +26,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
-import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ColumnReader;
 import org.apache.parquet.column.ColumnWriteStore;
@@ -40,8 +40,6 @@ import org.apache.parquet.column.page.DictionaryPage;
 import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.column.page.PageReader;
 import org.apache.parquet.compression.CompressionCodecFactory;
-import org.apache.parquet.conf.PlainParquetConfiguration;
-import org.apache.parquet.hadoop.CodecFactory;
 import org.apache.parquet.hadoop.ColumnChunkPageWriteStore;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetFileWriter;
@@ -157,8 +155,6 @@ final class StreamingRewriter {
 
   private final ObjectStore store;
   private final ParquetProperties props;
-  private final CompressionCodecFactory codecs;
-
   /** Most bytes of a merged dictionary (plain-encoded): the dictionary page size the writer uses too. */
   private final int dictionaryBound;
 
@@ -177,7 +173,6 @@ final class StreamingRewriter {
         .withWriterVersion(ParquetProperties.WriterVersion.PARQUET_1_0)
         .withValuesWriterFactory(new RecurringValuesWriterFactory())
         .build();
-    this.codecs = new CodecFactory(new PlainParquetConfiguration(), WriterDefaults.PAGE_SIZE);
   }
 
   /** The schema of a file for planning, or why its footer cannot be read. */
@@ -254,6 +249,7 @@ final class StreamingRewriter {
         throw e;
       } finally {
         merge.pages().close();
+        merge.codecs.release();
         if (pool != null) {
           pool.shutdownNow();
         }
@@ -281,7 +277,7 @@ final class StreamingRewriter {
         "Cannot read data file %s: it is outside the store at %s (the catalog and the store disagree;"
             + " configure the Lifecycle with the store that holds the table)", f.location(), store.root())));
     return ParquetFileReader.open(new StoreInputFile(store, key, f.sizeBytes()),
-        ParquetReadOptions.builder(new PlainParquetConfiguration()).build());
+        ZstdCodecFactory.readOptions());
   }
 
   /**
@@ -335,6 +331,8 @@ final class StreamingRewriter {
     private long groupRows;
 
     private final PageMerge pageMerge;
+    /** Compresses the decoded path's pages; one per merge, as its compressors are not thread-safe. */
+    private final CompressionCodecFactory codecs = ZstdCodecFactory.create();
     /** Output row groups made by the page merge, by decoding, and by copying. */
     int paged;
     int decoded;

@@ -104,7 +104,7 @@ public final class ParquetRows {
     }
     if (support.schema == null) {
       // A file without row groups never reaches prepareForRead; its schema is still in the footer.
-      try (ParquetFileReader r = ParquetFileReader.open(file)) {
+      try (ParquetFileReader r = ParquetFileReader.open(file, ZstdCodecFactory.readOptions())) {
         return r.getFooter().getFileMetaData().getSchema();
       } catch (IOException | RuntimeException e) {
         throw translate(e, file.toString());
@@ -189,6 +189,7 @@ public final class ParquetRows {
     Builder(InputFile file, RowReadSupport support) {
       super(file, new PlainParquetConfiguration());
       this.support = support;
+      withCodecFactory(ZstdCodecFactory.create());
     }
 
     @Override
