@@ -138,7 +138,8 @@ final class StreamingRewriter {
    * @param outputs outputs written (empty if fewer than two good inputs remained)
    * @param merged inputs whose rows are in the outputs
    * @param quarantined unreadable inputs, left out
-   * @param excluded inputs of another schema, left out
+   * @param excluded inputs left in place, each with why: of another schema, or kept by the catalog (see
+   *     {@link dev.lakelifecycle.api.catalog.CatalogTable.Rewrite#kept()})
    * @param rowGroups how the output row groups were made
    */
   record Result(List<Output> outputs, List<DataFile> merged, List<Rejected> quarantined, List<Rejected> excluded,
