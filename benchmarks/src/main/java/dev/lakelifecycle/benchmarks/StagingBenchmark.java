@@ -84,8 +84,10 @@ import org.duckdb.DuckDBConnection;
  * <pre>
  * mvn -o -q -pl benchmarks -am package dependency:build-classpath -DskipTests -Dmdep.outputFile=/tmp/bench-cp.txt
  * java -Xmx256m -cp benchmarks/target/classes:$(cat /tmp/bench-cp.txt) \
- *     dev.lakelifecycle.benchmarks.StagingBenchmark [rows] [threads] [workDir]
+ *     dev.lakelifecycle.benchmarks.StagingBenchmark [rows] [threads] [workDir|-] [mode]
  * </pre>
+ * {@code mode} is {@code all} (default: every contender above), or only the stager's append run: {@code stager}
+ * (Arrow input, then the row API), {@code arrow} or {@code rows}; each warmed up as in the full run.
  * {@code -Xmx256m} is deliberate: the default run stages about 700 MB of spool records, so it completing in a
  * 256 MB heap shows the heap is bounded by the flush thresholds, not by the backlog.
  * Defaults: 3,000,000 rows, 8 threads, a temporary directory. Every figure comes from the same run, printed with
@@ -116,7 +118,11 @@ public final class StagingBenchmark {
   public static void main(String[] args) throws Exception {
     long rows = args.length > 0 ? Long.parseLong(args[0]) : 3_000_000;
     int threads = args.length > 1 ? Integer.parseInt(args[1]) : 8;
-    Path work = args.length > 2 ? Path.of(args[2]) : Files.createTempDirectory("staging-bench");
+    Path work = args.length > 2 && !args[2].equals("-") ? Path.of(args[2]) : Files.createTempDirectory("staging-bench");
+    String mode = args.length > 3 ? args[3] : "all";
+    if (!List.of("all", "stager", "arrow", "rows").contains(mode)) {
+      throw new IllegalArgumentException("mode must be all, stager, arrow or rows, not " + mode);
+    }
     List<Object[]> lines = parse(Path.of(System.getProperty("lifecycle.shared", "/work/shared/data"), "real", "apache_logs"));
     List<RowBatch> batches = new ArrayList<>();
     for (int i = 0; i + BATCH <= lines.size(); i += BATCH) {
@@ -135,6 +141,14 @@ public final class StagingBenchmark {
         + "load average %.1f, -Xmx %d MB%n", nBatches * BATCH, nBatches, BATCH, lines.size(), threads,
         Runtime.getRuntime().availableProcessors(), ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
         Runtime.getRuntime().maxMemory() >> 20);
+    if (!mode.equals("all")) {
+      stagerOnly(work, mode, arrow, rowInput, nBatches, threads);
+      for (RecordBatch b : arrow) {
+        ((ArrowBatch) b).root().close();
+      }
+      allocator.close();
+      return;
+    }
 
     // Warm-up: a short run of each, so the JIT has compiled the paths before anything is measured.
     stager(work.resolve("warm"), arrow, Math.min(nBatches, 300), threads);
@@ -190,6 +204,29 @@ public final class StagingBenchmark {
     allocator.close();
   }
 
+  /**
+   * Only the stager's append contenders ({@code arrow}, {@code rows} or both for {@code stager}), warmed up the same
+   * way as in the full run: quick before/after comparisons of the append path on a shared machine.
+   */
+  private static void stagerOnly(Path work, String mode, List<RecordBatch> arrow, List<RecordBatch> rowInput,
+      long nBatches, int threads) throws Exception {
+    List<String> runs = mode.equals("stager") ? List.of("arrow", "rows") : List.of(mode);
+    for (String run : runs) {
+      stager(work.resolve("warm"), run.equals("arrow") ? arrow : rowInput, Math.min(nBatches, 300), threads);
+    }
+    for (String run : runs) {
+      double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+      long gcBefore = gcMillis();
+      Result x = stager(work.resolve("lake-" + run), run.equals("arrow") ? arrow : rowInput, nBatches, threads);
+      System.out.printf(Locale.ROOT, "%s append (group commit, durable): %,.0f rows/s, latency p50 %.3f ms, p99 %.3f "
+          + "ms, max %.1f ms; end-to-end %,.0f rows/s; CPU per row: appending threads %.0f ns, process %.0f ns; GC %d "
+          + "ms; load average %.1f before, %.1f after%n",
+          run.equals("arrow") ? "Arrow input" : "row API", x.appendRowsPerSec, x.p50Ms, x.p99Ms, x.maxMs,
+          x.endToEndRowsPerSec, x.appendCpuNsPerRow, x.processCpuNsPerRow, gcMillis() - gcBefore, loadBefore,
+          ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+    }
+  }
+
   private static long gcMillis() {
     long n = 0;
     for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
@@ -233,8 +270,18 @@ public final class StagingBenchmark {
     return root;
   }
 
+  /**
+   * One stager run; {@code appendCpuNsPerRow} is the CPU time of the appending threads per row (encoding, spool
+   * write, waiting excluded), {@code processCpuNsPerRow} the whole process's CPU time per row until every row is
+   * committed (flush included): both hardly depend on what else the machine runs, unlike the rates.
+   */
   record Result(double appendRowsPerSec, double spoolMbPerSec, double p50Ms, double p99Ms, double maxMs,
-      double endToEndRowsPerSec, int files, long parquetBytes) {}
+      double endToEndRowsPerSec, int files, long parquetBytes, double appendCpuNsPerRow, double processCpuNsPerRow) {}
+
+  private static long processCpuNanos() {
+    return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+        ? os.getProcessCpuTime() : -1;
+  }
 
   static Result stager(Path dir, List<RecordBatch> batches, long nBatches, int threads) throws Exception {
     Path root = dir.resolve("store");
@@ -247,6 +294,8 @@ public final class StagingBenchmark {
       lake.catalog().createTable(table, SCHEMA, PartitionSpec.daily("timestamp"));
       long[] latencies = new long[(int) nBatches];
       AtomicLong next = new AtomicLong();
+      AtomicLong appendCpu = new AtomicLong();
+      long cpuStart = processCpuNanos();
       long start = System.nanoTime();
       List<Thread> workers = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
@@ -257,6 +306,7 @@ public final class StagingBenchmark {
             lake.stager().append(table, batches.get((int) (i % batches.size())));
             latencies[(int) i] = System.nanoTime() - t0;
           }
+          appendCpu.addAndGet(ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime());
         });
         w.start();
         workers.add(w);
@@ -267,6 +317,7 @@ public final class StagingBenchmark {
       long appended = System.nanoTime() - start;
       lake.stager().flushAll();
       long committed = System.nanoTime() - start;
+      long cpu = processCpuNanos() - cpuStart;
       List<DataFile> files = lake.catalog().loadTable(table).liveFiles();
       long rows = files.stream().mapToLong(DataFile::recordCount).sum();
       if (rows != nBatches * BATCH) {
@@ -284,7 +335,8 @@ public final class StagingBenchmark {
       return new Result(nBatches * BATCH / (appended / 1e9), spoolBytes / 1e6 / (appended / 1e9),
           latencies[(int) (nBatches * 0.50)] / 1e6, latencies[(int) Math.min(nBatches - 1, nBatches * 0.99)] / 1e6,
           latencies[(int) nBatches - 1] / 1e6, nBatches * BATCH / (committed / 1e9), files.size(),
-          files.stream().mapToLong(DataFile::sizeBytes).sum());
+          files.stream().mapToLong(DataFile::sizeBytes).sum(), (double) appendCpu.get() / (nBatches * BATCH),
+          (double) cpu / (nBatches * BATCH));
     } finally {
       deleteTree(dir);
     }
