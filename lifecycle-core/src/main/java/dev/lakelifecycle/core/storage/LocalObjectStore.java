@@ -588,12 +588,20 @@ public final class LocalObjectStore implements ObjectStore {
 
   private void prepareParent(String key, Path target) throws IOException {
     Path parent = target.getParent();
-    try {
-      Files.createDirectories(parent);
-    } catch (FileAlreadyExistsException e) {
-      throw new StorageException(String.format(Locale.ROOT,
-          "Cannot write %s: %s is an object, and a local directory cannot hold an object and a key under it "
-              + "(choose keys where no key is a prefix directory of another)", location(key), e.getFile()), e);
+    for (int attempt = 1; ; attempt++) {
+      try {
+        Files.createDirectories(parent);
+        return;
+      } catch (FileAlreadyExistsException e) {
+        // createDirectories also throws this when a directory it found existing was removed (a concurrent
+        // delete of the last key under it) before it checked it: only a regular file there is a real conflict.
+        Path found = Path.of(e.getFile() == null ? parent.toString() : e.getFile());
+        if (Files.isRegularFile(found, LinkOption.NOFOLLOW_LINKS) || attempt >= RENAME_ATTEMPTS) {
+          throw new StorageException(String.format(Locale.ROOT,
+              "Cannot write %s: %s is an object, and a local directory cannot hold an object and a key under it "
+                  + "(choose keys where no key is a prefix directory of another)", location(key), e.getFile()), e);
+        }
+      }
     }
   }
 

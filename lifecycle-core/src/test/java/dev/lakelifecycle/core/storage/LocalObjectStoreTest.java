@@ -44,6 +44,39 @@ class LocalObjectStoreTest extends ObjectStoreContract {
   }
 
   @Test
+  void writesUnderADirectoryThatConcurrentDeletesKeepEmptyingAllSucceed() throws Exception {
+    // Deleting the last key under a directory removes it; a write creating it again at that moment must not
+    // mistake the vanished directory for an object in the way.
+    try (LocalObjectStore store = LocalObjectStore.builder(dir.resolve("racing")).fsync(false).build()) {
+      int threads = 4;
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+      try {
+        List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+          int thread = t;
+          done.add(pool.submit(() -> {
+            for (int i = 0; i < 500; i++) {
+              String key = "compaction-plan/acme/prod/t" + thread + "-" + i + ".json";
+              store.put(key, bytes("plan"), dev.lakelifecycle.api.storage.WriteCondition.ifAbsent());
+              store.put(key + ".2", bytes("plan"));
+              store.delete(List.of(key, key + ".2"));
+            }
+            return null;
+          }));
+        }
+        for (java.util.concurrent.Future<?> f : done) {
+          f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      try (Stream<dev.lakelifecycle.api.storage.ObjectInfo> left = store.list("compaction-plan/", null)) {
+        assertThat(left).isEmpty();
+      }
+    }
+  }
+
+  @Test
   void lastModifiedFollowsStoreClockAndStrictlyIncreases() {
     var clock = dev.lakelifecycle.testkit.MutableClock.at("2030-01-15T10:00:00Z");
     try (LocalObjectStore clocked = LocalObjectStore.builder(dir.resolve("clocked")).clock(clock).fsync(false).build()) {

@@ -32,6 +32,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -124,6 +125,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class DefaultStager implements Stager {
   private static final Logger LOG = LoggerFactory.getLogger(DefaultStager.class);
+  /** How long a new stager waits for its own spool while a sibling adopting it holds it. */
+  private static final Duration OWN_SPOOL_WAIT = Duration.ofSeconds(5);
   private static final Pattern WRITER_ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
   private static final long MICROS_PER_HOUR = 3_600_000_000L;
   private static final long MICROS_PER_DAY = 24 * MICROS_PER_HOUR;
@@ -274,10 +277,24 @@ public final class DefaultStager implements Stager {
   private Spool openOwnSpool(Path dir) {
     try {
       Spool s = Spool.tryOpen(dir);
+      // A sibling starting up on the same staging.directory locks every spool no live stager holds, to adopt
+      // what crashed writers left; it may have just taken ours. Adopting an empty spool takes milliseconds and a
+      // full one a flush: wait for it, then report a live duplicate.
+      long deadline = System.nanoTime() + OWN_SPOOL_WAIT.toNanos();
+      for (long backoff = 5; s == null && System.nanoTime() < deadline; backoff = Math.min(backoff * 2, 250)) {
+        try {
+          Thread.sleep(backoff);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+        s = Spool.tryOpen(dir);
+      }
       if (s == null) {
         throw new InvalidConfigurationException(String.format(Locale.ROOT,
-            "Cannot open the staging spool %s: another stager holds it (one open Lifecycle per writer id and "
-                + "staging.directory: give each instance its own writerId, or close the other one first)", dir));
+            "Cannot open the staging spool %s: another stager holds it, still after %d s (one open Lifecycle per "
+                + "writer id and staging.directory: give each instance its own writerId, or close the other one "
+                + "first)", dir, OWN_SPOOL_WAIT.toSeconds()));
       }
       try {
         checkStore(s);

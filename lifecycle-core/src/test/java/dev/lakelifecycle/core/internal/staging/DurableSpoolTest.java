@@ -525,6 +525,27 @@ class DurableSpoolTest {
   }
 
   @Test
+  void stagerWaitsForItsSpoolWhileASiblingAdoptingItHoldsIt() throws Exception {
+    // A sibling starting on the same staging directory locks every spool no live stager holds, to adopt it.
+    Spool adopting = Spool.tryOpen(spoolDir.resolve("writer-1"));
+    assertThat(adopting).isNotNull();
+    ExecutorService ex = Executors.newSingleThreadExecutor();
+    try {
+      Future<DefaultStager> opening = ex.submit(() -> open(inline()));
+      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(300));
+      assertThat(opening).isNotDone();
+      adopting.close();
+
+      DefaultStager s = opening.get(10, TimeUnit.SECONDS);
+      s.append(LOGS, batch(3));
+      s.flushAll();
+      assertThat(committedRows(LOGS)).hasSize(3);
+    } finally {
+      ex.shutdownNow();
+    }
+  }
+
+  @Test
   void spoolInsideTheStoreRootIsRefused() {
     assertThatThrownBy(() -> open(inline().withDirectory(dir.resolve("spool"))))
         .isInstanceOf(InvalidConfigurationException.class).hasMessageContaining("inside the object store root");
