@@ -2,23 +2,21 @@ package dev.lakelifecycle.core.internal.compaction;
 
 import dev.lakelifecycle.api.checkpoint.Checkpoint;
 import dev.lakelifecycle.api.checkpoint.CheckpointStore;
+import dev.lakelifecycle.testkit.ForwardingCheckpointStore;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
-import java.util.Optional;
 
 /**
  * A real checkpoint store whose lease-extending writes can be held up, as if the worker's process were paused
  * (a long GC pause, a frozen VM): while {@link #pause() paused}, {@link #writeUnderLease} blocks until
  * {@link #resume()}, then goes to the real store. Everything else goes straight through.
  */
-final class PausableCheckpointStore implements CheckpointStore {
-  private final CheckpointStore delegate;
+final class PausableCheckpointStore extends ForwardingCheckpointStore {
   private boolean paused;
   private int blocked;
 
   PausableCheckpointStore(CheckpointStore delegate) {
-    this.delegate = delegate;
+    super(delegate);
   }
 
   synchronized void pause() {
@@ -50,41 +48,6 @@ final class PausableCheckpointStore implements CheckpointStore {
         }
       }
     }
-    return delegate.writeUnderLease(next, ttl, now);
-  }
-
-  @Override
-  public Optional<Checkpoint> get(String id) {
-    return delegate.get(id);
-  }
-
-  @Override
-  public Checkpoint compareAndSet(Checkpoint next, long expectedVersion) {
-    return delegate.compareAndSet(next, expectedVersion);
-  }
-
-  @Override
-  public boolean delete(String id, long expectedVersion) {
-    return delegate.delete(id, expectedVersion);
-  }
-
-  @Override
-  public List<Checkpoint> list(String idPrefix) {
-    return delegate.list(idPrefix);
-  }
-
-  @Override
-  public Optional<Checkpoint> tryAcquireLease(String id, String owner, Duration ttl, Instant now) {
-    return delegate.tryAcquireLease(id, owner, ttl, now);
-  }
-
-  @Override
-  public void releaseLease(String id, String owner) {
-    delegate.releaseLease(id, owner);
-  }
-
-  @Override
-  public void close() {
-    delegate.close();
+    return super.writeUnderLease(next, ttl, now);
   }
 }

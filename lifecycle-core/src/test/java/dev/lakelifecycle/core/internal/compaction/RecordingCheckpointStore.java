@@ -2,11 +2,11 @@ package dev.lakelifecycle.core.internal.compaction;
 
 import dev.lakelifecycle.api.checkpoint.Checkpoint;
 import dev.lakelifecycle.api.checkpoint.CheckpointStore;
+import dev.lakelifecycle.testkit.ForwardingCheckpointStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -14,16 +14,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * table's checkpoint id and the plan's chunk ids), so a test can check each planned chunk against the commits.
  * Every call, the lease operations included, goes to the real store's own implementation.
  */
-final class RecordingCheckpointStore implements CheckpointStore {
+final class RecordingCheckpointStore extends ForwardingCheckpointStore {
   /** One plan as stored. */
   record Plan(String checkpointId, String planId, List<String> chunkIds) {}
 
-  private final CheckpointStore delegate;
   private final Map<String, Plan> plans;
 
   /** @param plans where plans are recorded; shared by the stores of several workers */
   RecordingCheckpointStore(CheckpointStore delegate, Map<String, Plan> plans) {
-    this.delegate = delegate;
+    super(delegate);
     this.plans = plans;
   }
 
@@ -40,42 +39,12 @@ final class RecordingCheckpointStore implements CheckpointStore {
   }
 
   @Override
-  public Optional<Checkpoint> get(String id) {
-    return delegate.get(id);
-  }
-
-  @Override
   public Checkpoint compareAndSet(Checkpoint next, long expectedVersion) {
-    return record(delegate.compareAndSet(next, expectedVersion));
-  }
-
-  @Override
-  public boolean delete(String id, long expectedVersion) {
-    return delegate.delete(id, expectedVersion);
-  }
-
-  @Override
-  public List<Checkpoint> list(String idPrefix) {
-    return delegate.list(idPrefix);
-  }
-
-  @Override
-  public Optional<Checkpoint> tryAcquireLease(String id, String owner, Duration ttl, Instant now) {
-    return delegate.tryAcquireLease(id, owner, ttl, now);
+    return record(super.compareAndSet(next, expectedVersion));
   }
 
   @Override
   public Checkpoint writeUnderLease(Checkpoint next, Duration ttl, Instant now) {
-    return record(delegate.writeUnderLease(next, ttl, now));
-  }
-
-  @Override
-  public void releaseLease(String id, String owner) {
-    delegate.releaseLease(id, owner);
-  }
-
-  @Override
-  public void close() {
-    delegate.close();
+    return record(super.writeUnderLease(next, ttl, now));
   }
 }
